@@ -1,0 +1,22 @@
+"""${message}
+
+Revision ID: ${up_revision}
+Revises: ${down_revision | comma,n}
+"""
+
+from alembic import op
+
+from orphans_pipeline.core.schema import run_files
+
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    run_files(op.get_bind(), ())
+
+
+def downgrade() -> None:
+    raise NotImplementedError("forward-only")

@@ -1,0 +1,63 @@
+"""Everything the project owns: quarantine (adopted if CT4 created it), append-only history,
+run registry and work tables, normalisation functions and the indexes the pipeline needs.
+
+Revision ID: 0001
+Revises:
+"""
+
+from alembic import op
+
+from orphans_pipeline.core.schema import run_files
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+FILES = (
+    "migrations/create_orphans_schema",
+    "migrations/create_ops_schema",
+    "migrations/create_dagster_schema",
+    "migrations/create_orphan_status_type",
+    "migrations/create_orphan_detected_reason_type",
+    "migrations/add_no_lead_has_events_reason",
+    "migrations/create_driver_orphan_quarantine_table",
+    "migrations/create_driver_orphan_quarantine_status_index",
+    "migrations/create_driver_orphan_quarantine_history_table",
+    "migrations/create_driver_orphan_quarantine_history_driver_index",
+    "migrations/create_refuse_history_rewrite_function",
+    "migrations/create_history_row_rewrite_trigger",
+    "migrations/create_history_truncate_trigger",
+    "migrations/create_runs_table",
+    "migrations/create_run_candidates_table",
+    "migrations/create_run_events_table",
+    "migrations/create_run_links_table",
+    "migrations/create_run_outcomes_table",
+    "migrations/create_lead_tables_function",
+    "migrations/create_source_pk_id_function",
+    "migrations/create_normalize_phone_function",
+    "migrations/create_normalize_license_function",
+    "migrations/create_driver_license_key_function",
+    "migrations/create_payload_driver_ids_function",
+    "migrations/create_lead_events_driver_ids_index",
+    "migrations/create_lead_events_license_index",
+    "migrations/create_lead_events_driver_phone_index",
+    "migrations/create_lead_events_park_phone_index",
+    "migrations/create_lead_events_person_key_index",
+    "migrations/create_identity_links_person_key_index",
+    "migrations/create_identity_links_driver_key_index",
+    "migrations/create_lead_row_exists_function",
+    "migrations/create_drivers_license_key_index",
+    "migrations/create_drivers_phone_key_index",
+    "migrations/create_cabinet_leads_source_pk_index",
+    "migrations/create_summary_daily_driver_index",
+)
+
+
+def upgrade() -> None:
+    run_files(op.get_bind(), FILES)
+
+
+def downgrade() -> None:
+    # Dropping the quarantine or its history would destroy the audit trail: forward-only.
+    raise NotImplementedError("0001 is forward-only")

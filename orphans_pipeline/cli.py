@@ -1,0 +1,176 @@
+"""`orphans-pipeline`: the operators' command line, over the core (and Dagster for `fix`)."""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from orphans_pipeline.core import db, demo, embedded, schema, settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(RuntimeError):
+    """An expected failure: its message is printed as is, without a traceback."""
+
+
+def _engine() -> Any:
+    return db.get_engine()
+
+
+def cmd_db_create_ct4(args: argparse.Namespace) -> int:
+    schema.create_ct4(_engine())
+    print("CT4 subset present (created where absent).")
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    engine = _engine()
+    schema.upgrade(engine)
+    print(f"Owned schema at revision {schema.current_revision(engine)}.")
+    return EXIT_OK
+
+
+def cmd_db_stop(args: argparse.Namespace) -> int:
+    if os.environ.get("DATABASE_URL"):
+        print("DATABASE_URL is set: there is no embedded server to stop.")
+        return EXIT_OK
+    stopped = embedded.stop(settings.orphans_home())
+    print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+    return EXIT_OK
+
+
+def cmd_db_url(args: argparse.Namespace) -> int:
+    databases = settings.resolve_databases()
+    print(settings.libpq_url(databases.ct4_url))
+    return EXIT_OK
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    engine = _engine()
+    schema.create_ct4(engine)
+    schema.upgrade(engine)
+    counts = demo.load_demo_data(engine, args.drivers, args.seed, replace=args.replace)
+    print(f"Demo data loaded: {counts.drivers} drivers, seed {args.seed}.")
+    for table, rows in counts.table_rows.items():
+        print(f"  {table:<36} {rows:>10}")
+    return EXIT_OK
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from orphans_pipeline import instance
+
+    instance.prepare_dagster_environment()
+    from orphans_pipeline.defs.launch import launch_fix_job
+
+    outcome = launch_fix_job(execute=args.execute, limit=args.limit, output_dir=args.output_dir)
+    for line in outcome.summary_lines():
+        print(line)
+    return EXIT_OK if outcome.succeeded else EXIT_FAILED
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from orphans_pipeline import instance
+
+    env = instance.prepare_dagster_environment()
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "dagster"), "dev",
+        "-w", str(instance.REPO_ROOT / "workspace.yaml"),
+        "-h", args.host, "-p", str(args.port),
+    ]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
+    sys.stdout.flush()
+    os.execv(command[0], command)
+    return EXIT_OK  # not reached
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="orphans-pipeline",
+        description="Detect, repair and quarantine CT4 orphan drivers, with a full audit trail.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db_parser = commands.add_parser("db", help="database set-up")
+    db_commands = db_parser.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser(
+        "create-ct4", help="create the CT4 subset where absent (demo and test databases only)"
+    ).set_defaults(func=cmd_db_create_ct4)
+    db_commands.add_parser(
+        "upgrade", help="apply the project's migrations (idempotent)"
+    ).set_defaults(func=cmd_db_upgrade)
+    db_commands.add_parser("stop", help="stop the embedded PostgreSQL").set_defaults(
+        func=cmd_db_stop
+    )
+    db_commands.add_parser("url", help="print the CT4 database URL (for psql)").set_defaults(
+        func=cmd_db_url
+    )
+
+    demo_parser = commands.add_parser("demo-data", help="load a deterministic demo dataset")
+    demo_parser.add_argument("--drivers", type=_positive_int, default=2000)
+    demo_parser.add_argument("--seed", type=int, default=42)
+    demo_parser.add_argument(
+        "--replace", action="store_true", help="drop earlier demo data first (demo data only)"
+    )
+    demo_parser.set_defaults(func=cmd_demo_data)
+
+    fix_parser = commands.add_parser(
+        "fix", help="run orphans_fix_job (a dry run unless --execute)"
+    )
+    fix_parser.add_argument("--execute", action="store_true", help="write (default: dry run)")
+    fix_parser.add_argument("--limit", type=_positive_int, default=None)
+    fix_parser.add_argument("--output-dir", default=None, help="inside ORPHANS_REPORTS_ROOT")
+    fix_parser.set_defaults(func=cmd_fix)
+
+    ui_parser = commands.add_parser("ui", help="start the Dagster UI (dagster dev)")
+    ui_parser.add_argument("--host", default="127.0.0.1")
+    ui_parser.add_argument("--port", type=int, default=3000)
+    ui_parser.set_defaults(func=cmd_ui)
+    return parser
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from orphans_pipeline.core.fix import InvalidRequest
+    from orphans_pipeline.core.locking import PipelineBusy
+
+    return (
+        CommandError, settings.ConfigError, db.DatabaseUnavailable, demo.DemoDataRefused,
+        InvalidRequest, PipelineBusy, ValueError,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except _known_errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
+    except Exception as exc:  # a database that cannot be reached, a missing schema, ...
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
+            print(f"error: database: {str(exc.orig).strip()}", file=sys.stderr)
+            return EXIT_FAILED
+        raise
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Reports: `orphans_report_YYYYMMDD_HHMMSS.json` and `.csv`, streamed from the database with
+COPY a row at a time, never built in memory. Each file appears whole or not at all: it is
+written under a temporary name and renamed when complete."""
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import psycopg
+from psycopg import sql as psql
+from sqlalchemy import Connection, Engine
+
+from orphans_pipeline.core import settings, sql
+
+
+class InvalidOutputDir(ValueError):
+    """The output directory is outside the reports root or cannot be written."""
+
+
+def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
+    """The absolute output directory, which must lie inside the reports root and be writable."""
+    root = settings.reports_root()
+    path = Path(output_dir).expanduser() if output_dir else root
+    if not path.is_absolute():
+        path = root / path
+    path = path.resolve()
+    if path != root and root not in path.parents:
+        raise InvalidOutputDir(
+            f"output directory {path} is outside the reports root {root} "
+            "(set ORPHANS_REPORTS_ROOT to allow another place)"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidOutputDir(f"cannot create output directory {path}: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InvalidOutputDir(f"output directory {path} is not writable")
+    return path
+
+
+def report_paths(output_dir: Path, started_at: datetime) -> tuple[Path, Path]:
+    stem = "orphans_report_" + started_at.astimezone(UTC).strftime("%Y%m%d_%H%M%S")
+    candidate, n = stem, 1
+    # Two runs in the same second must not overwrite each other's report.
+    while (output_dir / f"{candidate}.json").exists() or (output_dir / f"{candidate}.csv").exists():
+        n += 1
+        candidate = f"{stem}_{n}"
+    return output_dir / f"{candidate}.json", output_dir / f"{candidate}.csv"
+
+
+@contextmanager
+def _atomic_file(path: Path, mode: str) -> Iterator[IO[Any]]:
+    tmp = path.with_name(f".{path.name}.partial")
+    with open(tmp, mode) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+
+
+def _copy_statement(conn: Connection, name: str, run_id: str, wrap_json: bool) -> Any:
+    """The COPY statement for a report query, with its parameters bound by psycopg."""
+    compiled = sql.statement(name).bindparams(run_id=run_id).compile(dialect=conn.dialect)
+    query = psql.SQL(str(compiled))  # the text of a sql/ file, with psycopg placeholders
+    if wrap_json:
+        template = "copy (select row_to_json(report)::text from ({}\n) as report) to stdout"
+    else:
+        template = "copy ({}\n) to stdout with (format csv, header true)"
+    return psql.SQL(template).format(query), compiled.params
+
+
+def write_reports(
+    engine: Engine,
+    run_id: str,
+    *,
+    mode: str,
+    stats: dict[str, int],
+    output_dir: Path,
+    started_at: datetime,
+) -> tuple[str, str]:
+    """Write the JSON and CSV reports of a run; return their paths."""
+    json_path, csv_path = report_paths(output_dir, started_at)
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection)
+        with raw.cursor() as cur:
+            query, params = _copy_statement(conn, "pipeline/select_report_rows", run_id, False)
+            with _atomic_file(csv_path, "wb") as out, cur.copy(query, params) as copy:
+                for chunk in copy:
+                    out.write(chunk)
+            query, params = _copy_statement(conn, "pipeline/select_report_rows", run_id, True)
+            with _atomic_file(json_path, "w") as out, cur.copy(query, params) as copy:
+                header = {
+                    "run_id": run_id,
+                    "mode": mode,
+                    "started_at": started_at.astimezone(UTC).isoformat(),
+                    "stats": stats,
+                }
+                out.write(json.dumps(header, indent=2)[:-2] + ',\n  "drivers": [')
+                copy.set_types(["text"])
+                first = True
+                for (line,) in copy.rows():
+                    out.write(("\n    " if first else ",\n    ") + line)
+                    first = False
+                out.write("\n  ]\n}\n")
+        conn.rollback()
+    return str(json_path), str(csv_path)

@@ -1,0 +1,57 @@
+"""The run registry (`orphans.runs`): one row per run, its mode, limit, outcome and stats."""
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from orphans_pipeline.core import sql
+
+
+def register_run(
+    engine: Engine, run_id: str, *, execute: bool, limit: int | None, output_dir: str | None
+) -> None:
+    with engine.begin() as conn:
+        sql.run(
+            conn,
+            "pipeline/register_run",
+            run_id=run_id,
+            mode="execute" if execute else "dry_run",
+            row_limit=limit,
+            output_dir=output_dir,
+        )
+
+
+def finish_run(
+    engine: Engine,
+    run_id: str,
+    *,
+    succeeded: bool,
+    stats: dict[str, Any] | None = None,
+    report_paths: tuple[str, str] | None = None,
+    error: str | None = None,
+) -> None:
+    json_path, csv_path = report_paths or (None, None)
+    with engine.begin() as conn:
+        sql.run(
+            conn,
+            "pipeline/finish_run",
+            run_id=run_id,
+            status="succeeded" if succeeded else "failed",
+            stats=json.dumps(stats) if stats is not None else None,
+            report_json_path=json_path,
+            report_csv_path=csv_path,
+            error=error,
+        )
+
+
+def get_run(engine: Engine, run_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = sql.run(conn, "pipeline/select_run", run_id=run_id).mappings().first()
+    return dict(row) if row else None
+
+
+def summarize_run(conn: Connection, run_id: str) -> dict[str, int]:
+    """The run's stats: the runbook's keys first, then ours."""
+    stats = sql.run(conn, "pipeline/summarize_run", run_id=run_id).scalar_one()
+    return {key: int(value) for key, value in stats.items()}

@@ -1,0 +1,93 @@
+"""Create the CT4 subset (demo and test databases) and migrate what the project owns."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, inspect
+
+from orphans_pipeline.core import sql
+
+# Alembic keeps our version here, beside CT4's own `alembic_version`, so the two histories
+# never touch each other.
+VERSION_TABLE = "orphans_pipeline_alembic_version"
+
+CT4_FILES = (
+    "ct4/create_canon_schema",
+    "ct4/create_observational_schema",
+    "ct4/create_confidencelevel_type",
+    "ct4/create_identity_registry_table",
+    "ct4/create_identity_links_table",
+    "ct4/create_lead_events_table",
+    "ct4/create_drivers_table",
+    "ct4/create_cabinet_leads_table",
+    "ct4/create_cabinet_leads_external_id_index",
+    "ct4/create_scouting_daily_table",
+    "ct4/create_migrations_table",
+    "ct4/create_summary_daily_table",
+)
+
+CT4_TABLES = (
+    "canon.identity_registry",
+    "canon.identity_links",
+    "observational.lead_events",
+    "public.drivers",
+    "public.module_ct_cabinet_leads",
+    "public.module_ct_scouting_daily",
+    "public.module_ct_migrations",
+    "public.summary_daily",
+)
+
+OWNED_TABLES = (
+    "canon.driver_orphan_quarantine",
+    "canon.driver_orphan_quarantine_history",
+)
+
+
+def run_files(conn: Connection, names: tuple[str, ...]) -> None:
+    for name in names:
+        sql.run(conn, name)
+
+
+def create_ct4(engine: Engine) -> None:
+    """Create the CT4 subset of domain.md where absent (demo and test databases only)."""
+    with engine.begin() as conn:
+        run_files(conn, CT4_FILES)
+
+
+def alembic_config(conn: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1] / "alembic"))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the project's migrations; running it twice changes nothing."""
+    missing = [t for t in ("canon.identity_registry", "canon.identity_links")
+               if not table_exists(engine, t)]
+    if missing:
+        raise RuntimeError(
+            f"the CT4 tables {', '.join(missing)} do not exist in this database: point "
+            "DATABASE_URL at a CT4 database, or run `orphans-pipeline db create-ct4` for a "
+            "demo or test database"
+        )
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def table_exists(engine: Engine, qualified: str) -> bool:
+    schema, name = qualified.split(".", 1)
+    return inspect(engine).has_table(name, schema=schema)

@@ -1,0 +1,40 @@
+"""Load and run the `.sql` files: one statement per file, values only as bound parameters.
+
+A file is named `verb_object.sql` and its header comment says what it does and returns; the
+core function that runs it carries the same name, so a rule is found in one search.
+"""
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult, text
+from sqlalchemy.sql.elements import TextClause
+
+
+def sql_dir() -> Path:
+    """The `sql/` directory: beside the package in a checkout or an editable install."""
+    override = os.environ.get("ORPHANS_SQL_DIR")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "sql"
+
+
+@cache
+def load_text(name: str) -> str:
+    """The text of `sql/<name>.sql` (for example `pipeline/detect_orphans`)."""
+    path = sql_dir() / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"SQL file not found: {path}")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def statement(name: str) -> TextClause:
+    return text(load_text(name))
+
+
+def run(conn: Connection, name: str, **params: Any) -> CursorResult[Any]:
+    """Execute `sql/<name>.sql` on `conn` with bound `params`."""
+    return conn.execute(statement(name), params)

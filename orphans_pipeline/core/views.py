@@ -1,0 +1,36 @@
+"""Step 5: the ops views. Every ops view reads drivers only through ops.v_operational_drivers,
+which leaves out quarantined and purged drivers."""
+
+from sqlalchemy import Engine
+
+from orphans_pipeline.core import schema, sql
+
+VIEW_FILES = (
+    "views/create_operational_drivers_view",
+    "views/create_driver_origin_view",
+    "views/create_driver_trips_view",
+    "views/create_cabinet_funnel_status_view",
+    "views/create_cabinet_milestones_view",
+    "views/create_payment_calculation_view",
+    "views/create_cabinet_claims_view",
+    "views/create_cabinet_claims_collection_matview",
+    "views/create_cabinet_claims_collection_index",
+    "views/create_eligible_drivers_view",
+    "views/create_driver_orphans_view",
+)
+
+
+def create_ops_views(engine: Engine) -> None:
+    """CREATE OR REPLACE every ops view from its `sql/views` file."""
+    with engine.begin() as conn:
+        schema.run_files(conn, VIEW_FILES)
+
+
+def refresh_ops_views(engine: Engine) -> dict[str, int]:
+    """Re-apply the views, refresh the claims list for collection, return row counts."""
+    create_ops_views(engine)
+    with engine.begin() as conn:
+        sql.run(conn, "views/refresh_cabinet_claims_collection")
+    with engine.connect() as conn:
+        counts = sql.run(conn, "views/count_ops_views").mappings().one()
+    return {key: int(value) for key, value in counts.items()}

@@ -1,0 +1,42 @@
+-- count_ops_view_leaks: quarantined or purged drivers that appear in an ops view (there must be
+-- none). Returns one row: leaks (count), driver_ids (up to 20), and the count per view.
+with excluded as (
+    select quarantine.driver_id
+    from canon.driver_orphan_quarantine as quarantine
+    where quarantine.status in ('quarantined', 'purged')
+),
+
+leaks as (
+    select 'v_operational_drivers' as view_name, view_rows.driver_id
+    from ops.v_operational_drivers as view_rows
+    inner join excluded on excluded.driver_id = view_rows.driver_id
+    union all
+    select 'v_cabinet_funnel_status', view_rows.driver_id
+    from ops.v_cabinet_funnel_status as view_rows
+    inner join excluded on excluded.driver_id = view_rows.driver_id
+    union all
+    select 'v_payment_calculation', view_rows.driver_id
+    from ops.v_payment_calculation as view_rows
+    inner join excluded on excluded.driver_id = view_rows.driver_id
+    union all
+    select 'v_cabinet_claims', view_rows.driver_id
+    from ops.v_cabinet_claims as view_rows
+    inner join excluded on excluded.driver_id = view_rows.driver_id
+    union all
+    select 'mv_cabinet_claims_collection', view_rows.driver_id
+    from ops.mv_cabinet_claims_collection as view_rows
+    inner join excluded on excluded.driver_id = view_rows.driver_id
+    union all
+    select 'v_eligible_drivers', view_rows.driver_id
+    from ops.v_eligible_drivers as view_rows
+    inner join excluded on excluded.driver_id = view_rows.driver_id
+)
+
+select
+    (select count(*) from leaks) as leaks,
+    array(select distinct driver_id from leaks order by driver_id limit 20) as driver_ids,
+    coalesce(
+        (select jsonb_object_agg(view_name, n)
+         from (select view_name, count(*) as n from leaks group by view_name) as per_view),
+        '{}'::jsonb
+    ) as per_view

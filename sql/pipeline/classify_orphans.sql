@@ -1,0 +1,243 @@
+-- classify_orphans: stage in orphans.run_events every lead event related to a candidate of run
+-- :run_id, one row per (driver, event) at the event's best level for that driver:
+--   L1 driver_id_direct: the payload names the driver (driver_id, driverId, driver.driver_id,
+--      driver.id; trimmed text);
+--   L2 license_exact / phone_exact / both_exact: the payload's normalised license or phone equals
+--      the driver's;
+--   L3 person_key_match: the event's person_key is the driver's person (weak).
+-- Only events of the three lead tables count. It also flags, for the judging step:
+--   is_ambiguous: an L1 event naming drivers of another person too, or an L2 event matching
+--      drivers of more than one person;
+--   is_claimed_by_other: an L2 event that is L1 for a driver of another person (it belongs to
+--      that person, whatever it matches by L2).
+-- Returns nothing; the row count is the number of (driver, event) relations.
+insert into orphans.run_events (
+    run_id,
+    driver_id,
+    person_key,
+    event_id,
+    source_table,
+    source_pk,
+    event_date,
+    level,
+    match_strategy,
+    is_ambiguous,
+    is_claimed_by_other
+)
+with candidates as (
+    select
+        candidate.driver_id,
+        candidate.driver_key,
+        candidate.person_key,
+        orphans.driver_license_key(
+            driver.license_normalized_number, driver.license_number
+        ) as license_key,
+        orphans.normalize_phone(driver.phone) as phone_key
+    from orphans.run_candidates as candidate
+    left join public.drivers as driver
+        on driver.driver_id = candidate.driver_id
+    where candidate.run_id = :run_id
+),
+
+lead_events as not materialized (
+    select
+        event.id,
+        event.person_key,
+        event.payload_json,
+        event.source_table
+    from observational.lead_events as event
+    where event.source_table = any (orphans.lead_tables())
+),
+
+l1_matches as (
+    select distinct
+        event.id as event_id,
+        candidates.driver_id
+    from candidates
+    inner join lead_events as event
+        on orphans.payload_driver_ids(event.payload_json) @> array[candidates.driver_key]
+),
+
+l2_license_matches as (
+    select
+        event.id as event_id,
+        candidates.driver_id
+    from candidates
+    inner join lead_events as event
+        on orphans.normalize_license(event.payload_json ->> 'driver_license')
+            = candidates.license_key
+),
+
+l2_phone_matches as (
+    select
+        event.id as event_id,
+        candidates.driver_id
+    from candidates
+    inner join lead_events as event
+        on orphans.normalize_phone(event.payload_json ->> 'driver_phone') = candidates.phone_key
+    union
+    select
+        event.id as event_id,
+        candidates.driver_id
+    from candidates
+    inner join lead_events as event
+        on event.source_table = 'module_ct_cabinet_leads'
+        and orphans.normalize_phone(event.payload_json ->> 'park_phone') = candidates.phone_key
+),
+
+l2_matches as (
+    select
+        coalesce(by_license.event_id, by_phone.event_id) as event_id,
+        coalesce(by_license.driver_id, by_phone.driver_id) as driver_id,
+        case
+            when by_license.event_id is not null and by_phone.event_id is not null
+                then 'both_exact'
+            when by_license.event_id is not null then 'license_exact'
+            else 'phone_exact'
+        end as match_strategy
+    from l2_license_matches as by_license
+    full join l2_phone_matches as by_phone
+        on by_phone.event_id = by_license.event_id
+        and by_phone.driver_id = by_license.driver_id
+),
+
+l3_matches as (
+    select
+        event.id as event_id,
+        candidates.driver_id
+    from candidates
+    inner join lead_events as event
+        on event.person_key = candidates.person_key
+),
+
+related as (
+    select event_id, driver_id, 'L1' as level, 'driver_id_direct' as match_strategy
+    from l1_matches
+    union all
+    select event_id, driver_id, 'L2' as level, match_strategy
+    from l2_matches
+    union all
+    select event_id, driver_id, 'L3' as level, 'person_key_match' as match_strategy
+    from l3_matches
+),
+
+best_relation as (
+    select distinct on (related.driver_id, related.event_id)
+        related.event_id,
+        related.driver_id,
+        related.level,
+        related.match_strategy
+    from related
+    order by related.driver_id, related.event_id, related.level
+),
+
+strong_events as (
+    select event_id from l1_matches
+    union
+    select event_id from l2_matches
+),
+
+-- The persons an event names by L1: persons of linked drivers named in its payload, and the
+-- persons of the candidates it is L1 for (a quarantined driver may have lost its link).
+named_persons as (
+    select
+        strong_events.event_id,
+        driver_link.person_key
+    from strong_events
+    inner join observational.lead_events as event
+        on event.id = strong_events.event_id
+    cross join lateral unnest(orphans.payload_driver_ids(event.payload_json)) as named (driver_key)
+    inner join canon.identity_links as driver_link
+        on driver_link.source_table = 'drivers'
+        and btrim(driver_link.source_pk) = named.driver_key
+    union
+    select
+        l1_matches.event_id,
+        candidates.person_key
+    from l1_matches
+    inner join candidates
+        on candidates.driver_id = l1_matches.driver_id
+),
+
+l2_event_keys as (
+    select
+        event.id as event_id,
+        orphans.normalize_license(event.payload_json ->> 'driver_license') as license_key,
+        orphans.normalize_phone(event.payload_json ->> 'driver_phone') as phone_key,
+        case
+            when event.source_table = 'module_ct_cabinet_leads'
+                then orphans.normalize_phone(event.payload_json ->> 'park_phone')
+        end as park_phone_key
+    from (select distinct event_id from l2_matches) as l2_events
+    inner join observational.lead_events as event
+        on event.id = l2_events.event_id
+),
+
+-- The persons whose drivers an L2 event matches, over every linked driver (not only the
+-- candidates): more than one person makes the event ambiguous.
+l2_event_persons as (
+    select
+        keys.event_id,
+        driver_link.person_key
+    from l2_event_keys as keys
+    inner join public.drivers as driver
+        on orphans.driver_license_key(driver.license_normalized_number, driver.license_number)
+            = keys.license_key
+    inner join canon.identity_links as driver_link
+        on driver_link.source_table = 'drivers'
+        and driver_link.source_pk = driver.driver_id
+    union
+    select
+        keys.event_id,
+        driver_link.person_key
+    from l2_event_keys as keys
+    inner join public.drivers as driver
+        on orphans.normalize_phone(driver.phone) in (keys.phone_key, keys.park_phone_key)
+    inner join canon.identity_links as driver_link
+        on driver_link.source_table = 'drivers'
+        and driver_link.source_pk = driver.driver_id
+    union
+    select
+        l2_matches.event_id,
+        candidates.person_key
+    from l2_matches
+    inner join candidates
+        on candidates.driver_id = l2_matches.driver_id
+)
+
+select
+    :run_id,
+    best_relation.driver_id,
+    candidates.person_key,
+    event.id,
+    event.source_table,
+    event.source_pk,
+    event.event_date,
+    best_relation.level,
+    best_relation.match_strategy,
+    case best_relation.level
+        when 'L1' then exists (
+            select 1
+            from named_persons
+            where named_persons.event_id = best_relation.event_id
+                and named_persons.person_key is distinct from candidates.person_key
+        )
+        when 'L2' then exists (
+            select 1
+            from l2_event_persons
+            where l2_event_persons.event_id = best_relation.event_id
+                and l2_event_persons.person_key is distinct from candidates.person_key
+        )
+        else false
+    end as is_ambiguous,
+    best_relation.level = 'L2' and exists (
+        select 1
+        from named_persons
+        where named_persons.event_id = best_relation.event_id
+            and named_persons.person_key is distinct from candidates.person_key
+    ) as is_claimed_by_other
+from best_relation
+inner join candidates
+    on candidates.driver_id = best_relation.driver_id
+inner join observational.lead_events as event
+    on event.id = best_relation.event_id
