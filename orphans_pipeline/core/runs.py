@@ -51,7 +51,15 @@ def get_run(engine: Engine, run_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+# The runbook's stats keys, in its order; ours follow.
+RUNBOOK_KEYS = (
+    "processed", "with_events", "without_events", "links_created", "links_skipped",
+    "resolved_relinked", "quarantined", "errors",
+)
+
+
 def summarize_run(conn: Connection, run_id: str) -> dict[str, int]:
-    """The run's stats: the runbook's keys first, then ours."""
+    """The run's stats: the runbook's keys first, then ours (alphabetically)."""
     stats = sql.run(conn, "pipeline/summarize_run", run_id=run_id).scalar_one()
-    return {key: int(value) for key, value in stats.items()}
+    ours = sorted(key for key in stats if key not in RUNBOOK_KEYS)
+    return {key: int(stats[key]) for key in (*RUNBOOK_KEYS, *ours)}

@@ -1,0 +1,33 @@
+"""The code location: every Dagster definition of the orphans pipeline."""
+
+import os
+
+import dagster as dg
+
+from orphans_pipeline.defs import assets, checks
+from orphans_pipeline.defs.jobs import orphans_fix_job
+from orphans_pipeline.defs.resources import CT4Database
+from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
+
+
+def build_definitions(schedule_timezone: str = DEFAULT_TIMEZONE) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[
+            assets.detected_orphans,
+            assets.classified_orphans,
+            assets.apply_orphan_fixes,
+            assets.ops_views,
+        ],
+        asset_checks=[
+            checks.no_operational_orphans,
+            checks.ops_views_exclude_quarantined_drivers,
+            checks.quarantine_has_audit_trail,
+        ],
+        jobs=[orphans_fix_job],
+        schedules=[orphans_weekly_schedule(schedule_timezone)],
+        resources={"ct4": CT4Database()},
+    )
+
+
+# The schedule's timezone is a deployment setting, read when the code location loads.
+defs = build_definitions(os.environ.get("ORPHANS_SCHEDULE_TIMEZONE", DEFAULT_TIMEZONE))

@@ -1,0 +1,180 @@
+"""The five assets of the orphans flow: detect -> classify -> relink + quarantine -> views."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from orphans_pipeline.core import classify, detect, fix, integrity, quarantine, runs, views
+from orphans_pipeline.defs.metadata import numeric, table_preview
+from orphans_pipeline.defs.resources import CT4Database, FixConfig
+
+GROUP = "orphans"
+
+
+def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
+    return fix.FixOptions(
+        execute=config.execute,
+        limit=config.limit,
+        output_dir=config.output_dir,
+        lock_wait_seconds=ct4.lock_wait_seconds,
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"postgres"},
+    description=(
+        "Orphan drivers found this run: driver links whose person has no lead link (purged "
+        "drivers excepted), plus every quarantine row still `quarantined`, re-evaluated each "
+        "run. Staged in orphans.run_candidates; `limit` takes the first N by driver_id."
+    ),
+)
+def detected_orphans(
+    context: dg.AssetExecutionContext, config: FixConfig, ct4: CT4Database
+) -> dg.MaterializeResult:
+    options = _options(config, ct4)
+    output_dir = options.validated_output_dir()
+    engine = ct4.engine()
+    runs.register_run(
+        engine, context.run_id, execute=config.execute, limit=config.limit,
+        output_dir=str(output_dir),
+    )
+    counts = detect.detect_orphans(engine, context.run_id, config.limit)
+    return dg.MaterializeResult(
+        metadata={**numeric(counts), "mode": config.mode(), "limit": config.limit or 0}
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"postgres"},
+    deps=[detected_orphans],
+    description=(
+        "Evidence for each detected orphan from observational.lead_events: L1 (the payload "
+        "names the driver), L2 (normalised license or phone), L3 (same person_key, weak), with "
+        "ambiguous and claimed events flagged. Staged in orphans.run_events."
+    ),
+)
+def classified_orphans(context: dg.AssetExecutionContext, ct4: CT4Database) -> dg.MaterializeResult:
+    counts = classify.classify_orphans(ct4.engine(), context.run_id)
+    return dg.MaterializeResult(metadata=numeric(counts))
+
+
+RELINKED_LINKS = dg.AssetSpec(
+    "relinked_links",
+    group_name=GROUP,
+    kinds={"postgres"},
+    deps=[classified_orphans],
+    skippable=True,
+    description=(
+        "Lead links recreated in canon.identity_links (match_rule LEAD_EVENT_RECONSTRUCTION) "
+        "for orphans with usable strong evidence. Materialized only by an execute: a dry run "
+        "records an observation marked dry_run instead."
+    ),
+)
+DRIVER_ORPHAN_QUARANTINE = dg.AssetSpec(
+    "driver_orphan_quarantine",
+    group_name=GROUP,
+    kinds={"postgres"},
+    deps=[classified_orphans],
+    skippable=True,
+    description=(
+        "canon.driver_orphan_quarantine, one audit row per candidate (resolved_relinked or "
+        "quarantined with its reason and evidence), and the append-only history of every "
+        "change. Materialized only by an execute."
+    ),
+)
+
+
+@dg.multi_asset(specs=[RELINKED_LINKS, DRIVER_ORPHAN_QUARANTINE], can_subset=False)
+def apply_orphan_fixes(
+    context: dg.AssetExecutionContext, config: FixConfig, ct4: CT4Database
+) -> Iterator[dg.MaterializeResult]:
+    """Plan, and for an execute write, links + quarantine + history in one transaction."""
+    engine = ct4.engine()
+    options = _options(config, ct4)
+    applied = fix.apply_run(
+        engine, context.run_id, execute=config.execute, lock_wait_seconds=ct4.lock_wait_seconds
+    )
+    preview = quarantine.outcome_preview(engine, context.run_id)
+    registered = runs.get_run(engine, context.run_id)
+    assert registered is not None, "detected_orphans registers the run"
+    json_path, csv_path = fix.report_run(
+        engine, context.run_id, execute=config.execute, stats=applied.stats,
+        output_dir=options.validated_output_dir(), started_at=registered["started_at"],
+    )
+    stats = applied.stats
+    reports = {
+        "report_json": dg.MetadataValue.path(json_path),
+        "report_csv": dg.MetadataValue.path(csv_path),
+    }
+    context.instance.add_run_tags(
+        context.run_id,
+        {
+            "orphans/mode": config.mode(),
+            "orphans/report_json": json_path,
+            "orphans/summary": (
+                f"processed={stats['processed']} relinked={stats['resolved_relinked']} "
+                f"quarantined={stats['quarantined']} links_created={stats['links_created']}"
+            ),
+        },
+    )
+    link_metadata = {
+        "links_created": stats["links_created"],
+        "links_skipped": stats["links_skipped"],
+        "conflicts": stats["conflicts"],
+        "ambiguous": stats["ambiguous"],
+        **reports,
+    }
+    quarantine_metadata = {
+        "processed": stats["processed"],
+        "resolved_relinked": stats["resolved_relinked"],
+        "quarantined": stats["quarantined"],
+        "released": stats["released"],
+        "newly_quarantined": stats["newly_quarantined"],
+        "outcomes_preview": table_preview(preview),
+        **reports,
+    }
+    if not config.execute:
+        # A dry run must not look like an update: observations, never materializations.
+        note = "DRY RUN: nothing was written; the figures are what an execute would do."
+        for key, metadata in (("relinked_links", link_metadata),
+                              ("driver_orphan_quarantine", quarantine_metadata)):
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=key,
+                    metadata={"dry_run": True, "note": note,
+                              **{f"would_{k}" if isinstance(v, int) else k: v
+                                 for k, v in metadata.items()}},
+                )
+            )
+        context.log.info(note + " Reports: %s, %s", json_path, csv_path)
+        return
+    by_status = integrity.count_quarantine_by_status(engine)
+    yield dg.MaterializeResult(asset_key="relinked_links", metadata=link_metadata)
+    yield dg.MaterializeResult(
+        asset_key="driver_orphan_quarantine",
+        metadata={
+            **quarantine_metadata,
+            "quarantine_rows_written": applied.quarantine_rows_written,
+            "history_rows_appended": applied.history_rows,
+            **numeric(by_status, prefix="status_"),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"postgres"},
+    deps=[RELINKED_LINKS, DRIVER_ORPHAN_QUARANTINE],
+    description=(
+        "The ops views (schema ops): operational drivers, C1 funnel v_cabinet_funnel_status, "
+        "C2 payment calculation, C3/C4 cabinet claims (the claims list for collection is a "
+        "materialized view, refreshed here), eligible drivers and v_driver_orphans. Every view "
+        "reads drivers only through ops.v_operational_drivers, which excludes quarantined and "
+        "purged drivers. Runs after an execute only."
+    ),
+)
+def ops_views(context: dg.AssetExecutionContext, ct4: CT4Database) -> dg.MaterializeResult:
+    counts = views.refresh_ops_views(ct4.engine())
+    return dg.MaterializeResult(metadata=numeric(counts))

@@ -1,0 +1,71 @@
+"""Asset checks: the proof. None runs in a dry run (their assets are not materialized then),
+so a dry run can neither raise a false alert nor report a false pass; the UI keeps showing the
+last execute's evaluations."""
+
+import dagster as dg
+
+from orphans_pipeline.core import integrity
+from orphans_pipeline.defs.assets import ops_views
+from orphans_pipeline.defs.resources import CT4Database
+
+
+def _result(
+    result: integrity.CheckResult, severity: dg.AssetCheckSeverity, what: str
+) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=result.passed,
+        severity=severity,
+        description=f"{result.count} {what}" if result.count else f"no {what}",
+        metadata={
+            "count": result.count,
+            "driver_ids": dg.MetadataValue.json(result.driver_ids),
+            **{key: dg.MetadataValue.json(value) for key, value in result.details.items()},
+        },
+    )
+
+
+@dg.asset_check(
+    asset=ops_views,
+    blocking=True,
+    description=(
+        "domain.md's integrity query: driver links whose person has no lead link and whose "
+        "driver is not `quarantined`. Must be 0 after an execute; a failure fails the run."
+    ),
+)
+def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
+    return _result(
+        integrity.count_operational_orphans(ct4.engine()),
+        dg.AssetCheckSeverity.ERROR,
+        "operational orphan drivers",
+    )
+
+
+@dg.asset_check(
+    asset=ops_views,
+    blocking=True,
+    description=(
+        "No quarantined or purged driver appears in any ops view (operational drivers, funnel, "
+        "payments, claims, claims for collection, eligible drivers)."
+    ),
+)
+def ops_views_exclude_quarantined_drivers(ct4: CT4Database) -> dg.AssetCheckResult:
+    return _result(
+        integrity.count_ops_view_leaks(ct4.engine()),
+        dg.AssetCheckSeverity.ERROR,
+        "quarantined or purged drivers visible in ops views",
+    )
+
+
+@dg.asset_check(
+    asset="driver_orphan_quarantine",
+    description=(
+        "Every quarantine row has its reason, creation_rule and evidence, and its current "
+        "status is the last transition of its history."
+    ),
+)
+def quarantine_has_audit_trail(ct4: CT4Database) -> dg.AssetCheckResult:
+    return _result(
+        integrity.count_quarantine_audit_gaps(ct4.engine()),
+        dg.AssetCheckSeverity.WARN,
+        "quarantine rows without a complete audit trail",
+    )

@@ -1,0 +1,98 @@
+"""Run orphans_fix_job on the configured Dagster instance, in this process, so the run is
+recorded in the instance's storage and shows in the UI like any other."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from orphans_pipeline.core import db, fix, runs
+from orphans_pipeline.defs.jobs import PIPELINE_TAG
+
+
+def orphans_fix_job_definition() -> dg.JobDefinition:
+    from orphans_pipeline.definitions import defs
+
+    return defs.resolve_job_def("orphans_fix_job")
+
+
+@dataclass
+class LaunchOutcome:
+    run_id: str
+    execute: bool
+    succeeded: bool
+    registry: dict[str, Any] | None
+    failed_checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary_lines(self) -> list[str]:
+        mode = "EXECUTE" if self.execute else "DRY RUN (nothing written)"
+        lines = [f"orphans_fix_job run {self.run_id}: {mode}"]
+        stored = (self.registry or {}).get("stats") or {}
+        # jsonb does not keep key order: the runbook's keys first again.
+        stats = {key: stored[key] for key in runs.RUNBOOK_KEYS if key in stored}
+        stats.update(sorted((k, v) for k, v in stored.items() if k not in stats))
+        if stats:
+            lines += ["", f"  {'stat':<34}{'value':>10}"]
+            lines += [f"  {key:<34}{value:>10}" for key, value in stats.items()]
+        if self.registry and self.registry.get("report_json_path"):
+            lines += ["", f"  report (json): {self.registry['report_json_path']}",
+                      f"  report (csv):  {self.registry['report_csv_path']}"]
+        lines += [f"  FAILED CHECK: {name}" for name in self.failed_checks]
+        lines += [f"  ERROR: {error}" for error in self.errors]
+        lines.append("  result: " + ("succeeded" if self.succeeded else "FAILED"))
+        return lines
+
+
+def launch_fix_job(
+    *, execute: bool, limit: int | None, output_dir: str | None,
+    instance: dg.DagsterInstance | None = None, database_url: str | None = None,
+) -> LaunchOutcome:
+    # Refuse bad input here, before a run exists, with the core's own message.
+    fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
+    run_config: dict[str, Any] = {"execute": execute, "limit": limit, "output_dir": output_dir}
+    with _instance(instance) as active:
+        result = dg.execute_job(
+            dg.reconstructable(orphans_fix_job_definition),
+            instance=active,
+            run_config=run_config,
+            tags={**PIPELINE_TAG, "orphans/launched_by": "cli"},
+            raise_on_error=False,
+        )
+        failed_checks = [
+            f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            for evaluation in result.get_asset_check_evaluations()
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+        ]
+        errors = [
+            f"{event.step_key}: {event.event_specific_data.error.message.strip()}"  # type: ignore[union-attr]
+            for event in result.all_events
+            if event.is_step_failure and event.event_specific_data is not None
+        ]
+        registry = runs.get_run(db.get_engine(database_url), result.run_id)
+        return LaunchOutcome(
+            run_id=result.run_id,
+            execute=execute,
+            succeeded=result.success and not failed_checks,
+            registry=registry,
+            failed_checks=failed_checks,
+            errors=errors,
+        )
+
+
+class _instance:
+    """The given instance, or the one DAGSTER_HOME describes (closed afterwards)."""
+
+    def __init__(self, given: dg.DagsterInstance | None) -> None:
+        self.given = given
+        self.owned: dg.DagsterInstance | None = None
+
+    def __enter__(self) -> dg.DagsterInstance:
+        if self.given is not None:
+            return self.given
+        self.owned = dg.DagsterInstance.get()
+        return self.owned
+
+    def __exit__(self, *exc: object) -> None:
+        if self.owned is not None:
+            self.owned.dispose()

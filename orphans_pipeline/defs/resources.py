@@ -1,0 +1,47 @@
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+from sqlalchemy import Engine
+
+from orphans_pipeline.core import db
+from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
+
+
+class CT4Database(dg.ConfigurableResource):  # type: ignore[misc]
+    """The CT4 PostgreSQL database the pipeline reads and repairs.
+
+    `database_url` unset means DATABASE_URL, or the embedded server when that is unset too;
+    it is resolved when a run starts, never when the code location loads.
+    """
+
+    database_url: str | None = Field(
+        default=None, description="postgresql:// URL; default: DATABASE_URL or embedded"
+    )
+    lock_wait_seconds: float = Field(
+        default=DEFAULT_LOCK_WAIT_SECONDS,
+        description="How long an execute waits for the pipeline's advisory lock",
+    )
+
+    def engine(self) -> Engine:
+        return db.get_engine(self.database_url)
+
+
+class FixConfig(dg.Config):  # type: ignore[misc]
+    """The one run config of orphans_fix_job."""
+
+    execute: bool = Field(
+        default=False, description="Write links, quarantine rows and history (default: dry run)"
+    )
+    limit: int | None = Field(
+        default=None, description="Take only the first N candidates (by driver_id)"
+    )
+    output_dir: str | None = Field(
+        default=None, description="Where reports go, inside ORPHANS_REPORTS_ROOT"
+    )
+
+    def mode(self) -> str:
+        return "execute" if self.execute else "dry_run"
+
+    def as_run_config(self) -> dict[str, Any]:
+        return {"execute": self.execute, "limit": self.limit, "output_dir": self.output_dir}
