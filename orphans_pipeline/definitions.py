@@ -10,7 +10,10 @@ from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
 
 
-def build_definitions(schedule_timezone: str = DEFAULT_TIMEZONE) -> dg.Definitions:
+def build_definitions(
+    schedule_timezone: str = DEFAULT_TIMEZONE, ct4: CT4Database | None = None
+) -> dg.Definitions:
+    """All definitions; tests pass their own `ct4` resource to point at a test database."""
     return dg.Definitions(
         assets=[
             assets.detected_orphans,
@@ -25,7 +28,7 @@ def build_definitions(schedule_timezone: str = DEFAULT_TIMEZONE) -> dg.Definitio
         ],
         jobs=[orphans_fix_job],
         schedules=[orphans_weekly_schedule(schedule_timezone)],
-        resources={"ct4": CT4Database()},
+        resources={"ct4": ct4 or CT4Database()},
     )
 
 

@@ -1,0 +1,106 @@
+"""Every test runs against a real PostgreSQL: the embedded default, or TEST_DATABASE_URL.
+
+A template database with the CT4 subset and the project's migrations is built once per session;
+each test module (`engine`) and each test that asks for `fresh_engine` gets its own copy.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as psql
+from sqlalchemy import Engine, create_engine
+
+from orphans_pipeline.core import schema, settings
+
+TEMPLATE = "orphans_test_template"
+
+
+def _admin_url() -> str:
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    if explicit:
+        return settings.libpq_url(explicit)
+    from orphans_pipeline.core import embedded
+
+    return settings.libpq_url(embedded.ensure_running(settings.orphans_home()))
+
+
+def _execute(admin_url: str, statement: psql.Composable) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _url_for(admin_url: str, database: str) -> str:
+    return settings.with_driver(settings.with_database(admin_url, database), "psycopg")
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    return _admin_url()
+
+
+@pytest.fixture(scope="session")
+def template_database(admin_url: str) -> str:
+    _execute(admin_url, psql.SQL("drop database if exists {} with (force)").format(
+        psql.Identifier(TEMPLATE)))
+    _execute(admin_url, psql.SQL("create database {}").format(psql.Identifier(TEMPLATE)))
+    engine = create_engine(_url_for(admin_url, TEMPLATE))
+    schema.create_ct4(engine)
+    schema.upgrade(engine)
+    engine.dispose()
+    return TEMPLATE
+
+
+class DatabaseFactory:
+    def __init__(self, admin_url: str, template: str) -> None:
+        self.admin_url = admin_url
+        self.template = template
+        self.created: list[tuple[str, Engine]] = []
+
+    def create(self, prefix: str = "t", template: str | None = None) -> Engine:
+        name = f"orphans_{prefix}_{uuid.uuid4().hex[:10]}"
+        _execute(self.admin_url, psql.SQL("create database {} template {} strategy file_copy")
+                 .format(psql.Identifier(name), psql.Identifier(template or self.template)))
+        engine = create_engine(_url_for(self.admin_url, name))
+        self.created.append((name, engine))
+        return engine
+
+    def create_empty(self) -> Engine:
+        return self.create("empty", template="template0")
+
+    def drop_all(self) -> None:
+        for name, engine in self.created:
+            engine.dispose()
+            _execute(self.admin_url, psql.SQL("drop database if exists {} with (force)")
+                     .format(psql.Identifier(name)))
+        self.created.clear()
+
+
+@pytest.fixture(scope="module")
+def module_databases(admin_url: str, template_database: str) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(admin_url, template_database)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="module")
+def engine(module_databases: DatabaseFactory) -> Engine:
+    """A fresh database for the test module."""
+    return module_databases.create("m")
+
+
+@pytest.fixture
+def fresh_engine(module_databases: DatabaseFactory) -> Engine:
+    """A fresh database for this test alone."""
+    return module_databases.create("f")
+
+
+@pytest.fixture
+def reports_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "reports"
+    root.mkdir()
+    monkeypatch.setenv("ORPHANS_REPORTS_ROOT", str(root))
+    return root

@@ -1,0 +1,353 @@
+"""Each rule of domain.md, on its own small dataset (a fresh database per test)."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from orphans_pipeline_tests.ct4 import CT4
+from orphans_pipeline_tests.pipeline_helpers import report_row, run_fix
+
+pytestmark = pytest.mark.usefixtures("reports_root")
+
+SCOUTING, CABINET, MIGRATIONS = (
+    "module_ct_scouting_daily", "module_ct_cabinet_leads", "module_ct_migrations",
+)
+
+
+@pytest.fixture
+def ct4(fresh_engine: Engine) -> CT4:
+    return CT4(fresh_engine)
+
+
+def events(ct4: CT4, driver_id: str) -> list[dict]:
+    row = ct4.quarantine_row(driver_id)
+    assert row is not None
+    return row["evidence_json"]["lead_events"]
+
+
+# --- detection -------------------------------------------------------------------------------
+
+def test_healthy_driver_is_not_a_candidate(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.link(person, SCOUTING, ct4.lead(SCOUTING))
+    result = run_fix(ct4.engine)
+    assert result.stats["processed"] == 0
+    assert ct4.quarantine_row("D1") is None
+
+
+def test_orphan_without_evidence_is_quarantined_no_lead_no_events(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    result = run_fix(ct4.engine)
+    row = ct4.quarantine_row("D1")
+    assert row is not None
+    assert (row["status"], row["detected_reason"]) == ("quarantined", "no_lead_no_events")
+    assert row["person_key"] == person
+    assert row["creation_rule"] == "LEGACY_DRIVER_IMPORT"
+    assert row["resolved_at"] is None
+    assert result.stats["without_events"] == 1
+    assert report_row(result, "D1")["action"] == "quarantined"
+
+
+def test_a_lead_link_of_another_table_does_not_count(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.link(person, "some_other_table", "X1")
+    run_fix(ct4.engine)
+    assert ct4.quarantine_row("D1")["status"] == "quarantined"
+
+
+# --- L1 ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"driver_id": "D1"},
+        {"driverId": "D1"},
+        {"driver": {"driver_id": "D1"}},
+        {"driver": {"id": "D1"}},
+        {"driver_id": "  D1 "},
+    ],
+    ids=["driver_id", "driverId", "driver.driver_id", "driver.id", "trimmed"],
+)
+def test_l1_payload_keys_relink(ct4: CT4, payload: dict) -> None:
+    person = ct4.driver("D1")
+    pk = ct4.lead(SCOUTING)
+    ct4.event(SCOUTING, pk, payload, event_date=date(2026, 2, 3))
+    result = run_fix(ct4.engine)
+    links = ct4.lead_links(person)
+    assert [(link["source_table"], link["source_pk"]) for link in links] == [(SCOUTING, pk)]
+    link = links[0]
+    assert link["match_rule"] == "LEAD_EVENT_RECONSTRUCTION"
+    assert link["match_score"] == 100
+    assert link["confidence_level"] == "HIGH"
+    assert link["snapshot_date"] == datetime(2026, 2, 3, tzinfo=UTC)
+    assert link["evidence"]["run_id"] == result.run_id
+    assert link["evidence"]["level"] == "L1"
+    assert link["evidence"]["match_strategy"] == "driver_id_direct"
+    row = ct4.quarantine_row("D1")
+    assert (row["status"], row["detected_reason"]) == ("resolved_relinked", "no_lead_has_events")
+    assert row["resolved_at"] is not None and "relinked" in row["resolution_notes"]
+    report = report_row(result, "D1")
+    assert (report["action"], report["evidence_level"], report["match_strategy"]) == (
+        "relinked", "L1", "driver_id_direct")
+    assert report["links_created"] == "1"
+
+
+def test_l1_numeric_driver_id_counts(ct4: CT4) -> None:
+    person = ct4.driver("123456")
+    ct4.event(CABINET, ct4.lead(CABINET, external_id="CAB-1"), {"driverId": 123456})
+    run_fix(ct4.engine)
+    assert [link["source_pk"] for link in ct4.lead_links(person)] == ["CAB-1"]
+
+
+def test_l1_naming_drivers_of_two_persons_is_ambiguous(ct4: CT4) -> None:
+    ct4.driver("D1")
+    other = ct4.driver("D2")
+    ct4.link(other, MIGRATIONS, ct4.lead(MIGRATIONS))
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D1", "driver": {"id": "D2"}})
+    run_fix(ct4.engine)
+    row = ct4.quarantine_row("D1")
+    assert (row["status"], row["detected_reason"]) == (
+        "quarantined", "no_lead_has_events_repair_failed")
+    assert events(ct4, "D1")[0]["why"] == "ambiguous"
+
+
+# --- L2 ------------------------------------------------------------------------------------
+
+def test_l2_license_with_noise_uses_license_number_when_normalized_is_none(ct4: CT4) -> None:
+    person = ct4.driver("D1", license_number="abc-12 345", license_normalized_number="N/A")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_license": " ABC12345 "})
+    result = run_fix(ct4.engine)
+    assert len(ct4.lead_links(person)) == 1
+    assert report_row(result, "D1")["match_strategy"] == "license_exact"
+
+
+def test_l2_license_prefers_license_normalized_number(ct4: CT4) -> None:
+    person = ct4.driver("D1", license_number="ZZZ99999", license_normalized_number="Q1234567")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_license": "ZZZ99999"})
+    run_fix(ct4.engine)
+    assert ct4.lead_links(person) == []
+
+
+def test_l2_phone_country_code_and_formatting(ct4: CT4) -> None:
+    person = ct4.driver("D1", phone="+51 987-654-321")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_phone": "00987654321"})
+    result = run_fix(ct4.engine)
+    assert len(ct4.lead_links(person)) == 1
+    assert report_row(result, "D1")["match_strategy"] == "phone_exact"
+
+
+def test_l2_park_phone_counts_for_cabinet_events_only(ct4: CT4) -> None:
+    cabinet_person = ct4.driver("D1", phone="987654321")
+    scouting_person = ct4.driver("D2", phone="912345678")
+    ct4.event(CABINET, ct4.lead(CABINET, external_id="C1"), {"park_phone": "987 654 321"})
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"park_phone": "912345678"})
+    run_fix(ct4.engine)
+    assert len(ct4.lead_links(cabinet_person)) == 1
+    assert ct4.lead_links(scouting_person) == []
+    assert ct4.quarantine_row("D2")["detected_reason"] == "no_lead_no_events"
+
+
+def test_l2_both_exact(ct4: CT4) -> None:
+    ct4.driver("D1", phone="987654321", license_number="LIC12345")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING),
+              {"driver_phone": "987654321", "driver_license": "lic-12345"})
+    result = run_fix(ct4.engine)
+    assert report_row(result, "D1")["match_strategy"] == "both_exact"
+
+
+@pytest.mark.parametrize(
+    ("phone", "license"),
+    [("", ""), ("N/A", "N/A"), ("-", "-"), ("12345678", "AB-12"), ("tel: 1234", "ñ ñ 1 2")],
+)
+def test_none_values_never_match(ct4: CT4, phone: str, license: str) -> None:
+    ct4.driver("D1", phone=phone, license_number=license, license_normalized_number=license)
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_phone": phone, "driver_license": license})
+    run_fix(ct4.engine)
+    assert ct4.quarantine_row("D1")["detected_reason"] == "no_lead_no_events"
+
+
+def test_l2_matching_drivers_of_two_persons_is_ambiguous(ct4: CT4) -> None:
+    ct4.driver("D1", phone="987654321")
+    healthy = ct4.driver("D2", phone="987654321")
+    ct4.link(healthy, MIGRATIONS, ct4.lead(MIGRATIONS))
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_phone": "987654321"})
+    result = run_fix(ct4.engine)
+    row = ct4.quarantine_row("D1")
+    assert row["detected_reason"] == "no_lead_has_events_repair_failed"
+    assert events(ct4, "D1")[0]["why"] == "ambiguous"
+    assert result.stats["ambiguous"] == 1
+
+
+def test_two_orphan_drivers_of_one_person_are_not_ambiguous(ct4: CT4) -> None:
+    person = ct4.driver("D1", phone="987654321")
+    ct4.driver("D2", person, phone="987654321")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_phone": "987654321"})
+    result = run_fix(ct4.engine)
+    assert len(ct4.lead_links(person)) == 1
+    assert result.stats["links_created"] == 1
+    assert {ct4.quarantine_row(d)["status"] for d in ("D1", "D2")} == {"resolved_relinked"}
+
+
+def test_l1_for_another_persons_driver_wins_over_l2(ct4: CT4) -> None:
+    orphan = ct4.driver("D1", phone="987654321")
+    owner = ct4.driver("D2", phone="911111111")
+    ct4.link(owner, MIGRATIONS, ct4.lead(MIGRATIONS))
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D2", "driver_phone": "987654321"})
+    run_fix(ct4.engine)
+    assert ct4.lead_links(orphan) == []
+    assert events(ct4, "D1")[0]["why"] == "claimed_by_other_person"
+
+
+def test_an_event_l1_for_one_orphan_and_l2_for_another_goes_to_the_l1_person(ct4: CT4) -> None:
+    first = ct4.driver("D1")
+    second = ct4.driver("D2", phone="987654321")
+    pk = ct4.lead(SCOUTING)
+    ct4.event(SCOUTING, pk, {"driver_id": "D1", "driver_phone": "987654321"})
+    run_fix(ct4.engine)
+    assert [link["source_pk"] for link in ct4.lead_links(first)] == [pk]
+    assert ct4.lead_links(second) == []
+
+
+# --- L3 and usability ----------------------------------------------------------------------
+
+def test_l3_is_weak_and_never_creates_a_link(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.event(MIGRATIONS, ct4.lead(MIGRATIONS), {"note": "walk-in"}, person=person)
+    result = run_fix(ct4.engine)
+    assert ct4.lead_links(person) == []
+    row = ct4.quarantine_row("D1")
+    assert row["detected_reason"] == "no_lead_has_events_repair_failed"
+    assert events(ct4, "D1")[0]["level"] == "L3"
+    assert events(ct4, "D1")[0]["why"] == "weak_only"
+    assert report_row(result, "D1")["evidence_level"] == "L3"
+
+
+def test_conflict_never_takes_a_lead_from_its_owner(ct4: CT4) -> None:
+    orphan = ct4.driver("D1")
+    owner = ct4.person()
+    pk = ct4.lead(MIGRATIONS)
+    link_id = ct4.link(owner, MIGRATIONS, pk)
+    ct4.event(MIGRATIONS, pk, {"driver_id": "D1"})
+    result = run_fix(ct4.engine)
+    assert ct4.lead_links(orphan) == []
+    assert [link["id"] for link in ct4.lead_links(owner)] == [link_id]
+    assert events(ct4, "D1")[0]["why"] == "conflict"
+    assert result.stats["conflicts"] == 1
+
+
+def test_lead_row_missing_is_not_usable(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.event(SCOUTING, "424242", {"driver_id": "D1"})
+    ct4.event(CABINET, "CAB-NOPE", {"driver_id": "D1"})
+    run_fix(ct4.engine)
+    assert ct4.lead_links(person) == []
+    assert {e["why"] for e in events(ct4, "D1")} == {"lead_row_missing"}
+
+
+def test_cabinet_source_pk_is_external_id_else_id(ct4: CT4) -> None:
+    with_external = ct4.driver("D1")
+    without_external = ct4.driver("D2")
+    ct4.lead(CABINET, external_id="EXT-9")
+    plain_pk = ct4.lead(CABINET)
+    ct4.event(CABINET, "EXT-9", {"driver_id": "D1"})
+    ct4.event(CABINET, plain_pk, {"driver_id": "D2"})
+    run_fix(ct4.engine)
+    assert [link["source_pk"] for link in ct4.lead_links(with_external)] == ["EXT-9"]
+    assert [link["source_pk"] for link in ct4.lead_links(without_external)] == [plain_pk]
+
+
+def test_events_of_other_tables_are_ignored_at_every_level(ct4: CT4) -> None:
+    person = ct4.driver("D1", phone="987654321")
+    ct4.event("drivers", "D1", {"driver_id": "D1", "driver_phone": "987654321"}, person=person)
+    run_fix(ct4.engine)
+    assert ct4.quarantine_row("D1")["detected_reason"] == "no_lead_no_events"
+
+
+def test_evidence_json_holds_link_registry_and_at_most_20_events(ct4: CT4) -> None:
+    person = ct4.driver("D1", phone="987654321")
+    for n in range(25):
+        ct4.event(SCOUTING, f"missing-{n:02d}", {"driver_phone": "987654321"})
+    result = run_fix(ct4.engine)
+    evidence = ct4.quarantine_row("D1")["evidence_json"]
+    assert evidence["driver_link"] == {"match_rule": "LEGACY_DRIVER_IMPORT",
+                                       "evidence": {"source": "test"}}
+    assert evidence["registry"]["primary_phone"] == "987654321"
+    assert evidence["lead_events_count"] == 25
+    assert len(evidence["lead_events"]) == 20
+    assert report_row(result, "D1")["lead_events_count"] == "25"
+    assert person
+
+
+# --- re-evaluation, release, purge -----------------------------------------------------------
+
+def test_reevaluated_row_keeps_detected_at_and_reason_when_it_resolves(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.quarantine("D1", person, reason="manual_detection", detected_at=datetime(2026, 5, 1,
+                                                                                tzinfo=UTC))
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D1"})
+    run_fix(ct4.engine)
+    row = ct4.quarantine_row("D1")
+    assert (row["status"], row["detected_reason"]) == ("resolved_relinked", "manual_detection")
+    assert row["detected_at"] == datetime(2026, 5, 1, tzinfo=UTC)
+    last = ct4.history("D1")[-1]
+    assert (last["from_status"], last["to_status"], last["actor"]) == (
+        "quarantined", "resolved_relinked", "pipeline")
+
+
+def test_row_that_stays_quarantined_takes_its_current_reason(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.quarantine("D1", person, reason="legacy_driver_without_origin")
+    result = run_fix(ct4.engine)
+    row = ct4.quarantine_row("D1")
+    assert (row["status"], row["detected_reason"]) == ("quarantined", "no_lead_no_events")
+    last = ct4.history("D1")[-1]
+    assert (last["from_reason"], last["to_reason"]) == (
+        "legacy_driver_without_origin", "no_lead_no_events")
+    assert last["run_id"] == result.run_id
+    assert report_row(result, "D1")["action"] == "kept_quarantined"
+
+
+def test_quarantined_row_whose_person_gained_a_lead_is_released(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.quarantine("D1", person)
+    ct4.link(person, CABINET, ct4.lead(CABINET, external_id="C9"))
+    result = run_fix(ct4.engine)
+    row = ct4.quarantine_row("D1")
+    assert row["status"] == "resolved_relinked"
+    assert report_row(result, "D1")["action"] == "released"
+    assert result.stats["released"] == 1 and result.stats["links_created"] == 0
+
+
+def test_purged_is_final(ct4: CT4) -> None:
+    person = ct4.driver("D1")
+    ct4.quarantine("D1", person, status="purged")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D1"})
+    result = run_fix(ct4.engine)
+    assert result.stats["processed"] == 0
+    assert ct4.quarantine_row("D1")["status"] == "purged"
+    assert ct4.lead_links(person) == []
+
+
+def test_every_candidate_gets_a_row_and_first_detection_history(ct4: CT4) -> None:
+    ct4.driver("D1")
+    repaired = ct4.driver("D2")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D2"})
+    result = run_fix(ct4.engine)
+    assert result.stats["processed"] == 2
+    for driver_id, status in (("D1", "quarantined"), ("D2", "resolved_relinked")):
+        history = ct4.history(driver_id)
+        assert len(history) == 1
+        assert history[0]["from_status"] is None and history[0]["to_status"] == status
+        assert history[0]["actor"] == "pipeline" and history[0]["run_id"] == result.run_id
+        assert history[0]["evidence"] == ct4.quarantine_row(driver_id)["evidence_json"]
+    assert repaired
+
+
+def test_processed_adds_up(ct4: CT4) -> None:
+    ct4.driver("D1")
+    ct4.driver("D2")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D2"})
+    stats = run_fix(ct4.engine).stats
+    assert stats["processed"] == stats["resolved_relinked"] + stats["quarantined"] + stats["errors"]
+    assert stats["processed"] == stats["with_events"] + stats["without_events"]
