@@ -122,3 +122,16 @@ class CT4:
 
     def history(self, driver_id: str) -> list[dict[str, Any]]:
         return self.rows("canon.driver_orphan_quarantine_history", driver_id=driver_id)
+
+
+def snapshot(engine: Engine, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    """The full contents of `tables`, each sorted, for before/after comparisons."""
+    metadata = MetaData()
+    contents: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for qualified in tables:
+            schema, name = qualified.split(".")
+            table = Table(name, metadata, schema=schema, autoload_with=engine)
+            rows = conn.execute(select(table)).all()
+            contents[qualified] = sorted((tuple(row) for row in rows), key=repr)
+    return contents

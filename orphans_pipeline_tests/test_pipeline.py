@@ -1,0 +1,126 @@
+"""The whole pipeline on demo data: a dry run writes nothing and reports what the execute then
+does; a second execute writes nothing; --limit; integrity, leak and audit checks; ops views."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from orphans_pipeline.core import demo, fix, integrity, runs, schema
+from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import report_rows, run_fix
+
+TABLES = schema.CT4_TABLES + schema.OWNED_TABLES
+
+
+@pytest.fixture
+def demo_engine(fresh_engine: Engine) -> Engine:
+    demo.load_demo_data(fresh_engine, 500, seed=3)
+    return fresh_engine
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_dry_run_changes_nothing_and_equals_the_execute(demo_engine: Engine) -> None:
+    before = snapshot(demo_engine, TABLES)
+    dry = run_fix(demo_engine, execute=False)
+    assert snapshot(demo_engine, TABLES) == before
+    executed = run_fix(demo_engine, execute=True)
+    assert report_rows(dry) == report_rows(executed)
+    assert dry.stats == executed.stats
+    assert snapshot(demo_engine, TABLES) != before
+    assert integrity.count_operational_orphans(demo_engine).passed
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_second_execute_writes_nothing(demo_engine: Engine) -> None:
+    first = run_fix(demo_engine)
+    before = snapshot(demo_engine, TABLES)
+    second = run_fix(demo_engine)
+    assert snapshot(demo_engine, TABLES) == before
+    assert second.stats["links_created"] == 0
+    assert second.applied is not None
+    assert (second.applied.quarantine_rows_written, second.applied.history_rows) == (0, 0)
+    assert second.stats["processed"] == first.stats["quarantined"]
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_limit_takes_the_first_candidates_by_driver_id(demo_engine: Engine) -> None:
+    dry_all = report_rows(run_fix(demo_engine, execute=False))
+    limited = run_fix(demo_engine, limit=7)
+    assert [r["driver_id"] for r in report_rows(limited)] == [r["driver_id"] for r in dry_all[:7]]
+    assert limited.stats["processed"] == 7
+    check = integrity.count_operational_orphans(demo_engine)
+    assert not check.passed  # the rest are still orphans until a full run
+    run_fix(demo_engine)
+    assert integrity.count_operational_orphans(demo_engine).passed
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_checks_pass_after_execute_and_fail_on_an_injected_orphan(demo_engine: Engine) -> None:
+    run_fix(demo_engine)
+    from orphans_pipeline.core import views
+
+    views.refresh_ops_views(demo_engine)
+    for check in (integrity.count_operational_orphans, integrity.count_ops_view_leaks,
+                  integrity.count_quarantine_audit_gaps):
+        assert check(demo_engine).passed, check.__name__
+    CT4(demo_engine).driver("INJECTED-1")
+    failed = integrity.count_operational_orphans(demo_engine)
+    assert (failed.passed, failed.count, failed.driver_ids) == (False, 1, ["INJECTED-1"])
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_ops_views_exclude_quarantined_and_purged(demo_engine: Engine) -> None:
+    from orphans_pipeline.core import views
+
+    run_fix(demo_engine)
+    counts = views.refresh_ops_views(demo_engine)
+    with demo_engine.connect() as conn:
+        excluded = set(conn.execute(text(
+            "select driver_id from canon.driver_orphan_quarantine "
+            "where status in ('quarantined', 'purged')")).scalars())
+        operational = set(conn.execute(text(
+            "select driver_id from ops.v_operational_drivers")).scalars())
+        orphan_view = conn.execute(text(
+            "select count(*), sum(driver_links_count) from ops.v_driver_orphans")).one()
+    assert excluded and not (excluded & operational)
+    assert counts["operational_drivers"] == len(operational)
+    assert counts["claims_for_collection"] > 0 and counts["payment_amount_due"] > 0
+    assert orphan_view[0] == counts["driver_orphans_rows"]
+
+
+def test_run_registry_and_reports(demo_engine: Engine, reports_root: Path) -> None:
+    import json
+
+    result = run_fix(demo_engine)
+    row = runs.get_run(demo_engine, result.run_id)
+    assert row is not None
+    assert (row["mode"], row["status"]) == ("execute", "succeeded")
+    assert row["stats"]["processed"] == result.stats["processed"]
+    assert Path(row["report_json_path"]).parent == reports_root
+    assert Path(row["report_json_path"]).name.startswith("orphans_report_")
+    report = json.loads(Path(result.report_json).read_text())
+    assert report["stats"] == result.stats
+    assert len(report["drivers"]) == result.stats["processed"]
+    assert list(report["drivers"][0]) == [
+        "driver_id", "person_key", "creation_rule", "lead_events_count", "action", "status",
+        "detected_reason", "evidence_level", "match_strategy", "links_created", "error"]
+    with demo_engine.connect() as conn:
+        leftovers = conn.execute(text("select count(*) from orphans.run_outcomes")).scalar_one()
+    assert leftovers == 0
+
+
+@pytest.mark.parametrize("limit", [0, -3])
+def test_bad_limit_is_refused_before_anything(fresh_engine: Engine, limit: int,
+                                              reports_root: Path) -> None:
+    with pytest.raises(fix.InvalidRequest, match="at least 1"):
+        fix.run_fix(fresh_engine, fix.FixOptions(limit=limit))
+
+
+def test_output_dir_outside_the_reports_root_is_refused(
+    fresh_engine: Engine, reports_root: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(fix.InvalidRequest, match="outside the reports root"):
+        fix.run_fix(fresh_engine, fix.FixOptions(output_dir=str(tmp_path / "elsewhere")))
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 0

@@ -1,0 +1,167 @@
+"""Schema creation, migrations (idempotent, adopting CT4's migration 014), the append-only
+history and the prevention guard."""
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from orphans_pipeline.core import guard, schema, settings
+from orphans_pipeline_tests.conftest import DatabaseFactory
+from orphans_pipeline_tests.ct4 import CT4
+
+CATALOG = text(
+    """
+    select
+        (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname in ('canon', 'observational', 'public', 'orphans', 'ops')),
+        (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+         where n.nspname = 'orphans'),
+        (select count(*) from pg_trigger where not tgisinternal),
+        (select string_agg(enumlabel, ',' order by enumsortorder) from pg_enum
+         where enumtypid = 'orphan_detected_reason'::regtype)
+    """
+)
+
+
+def test_create_ct4_makes_every_table_and_is_idempotent(fresh_engine: Engine) -> None:
+    schema.create_ct4(fresh_engine)
+    for table in schema.CT4_TABLES + schema.OWNED_TABLES:
+        assert schema.table_exists(fresh_engine, table), table
+
+
+def test_upgrade_twice_changes_nothing(fresh_engine: Engine) -> None:
+    with fresh_engine.connect() as conn:
+        before = conn.execute(CATALOG).one()
+    schema.upgrade(fresh_engine)
+    schema.create_ct4(fresh_engine)
+    with fresh_engine.connect() as conn:
+        after = conn.execute(CATALOG).one()
+    assert before == after
+    assert schema.current_revision(fresh_engine) == "0003"
+    assert before[3].endswith(",no_lead_has_events")
+
+
+def test_upgrade_refuses_a_database_without_ct4(module_databases: DatabaseFactory) -> None:
+    empty = module_databases.create_empty()
+    with pytest.raises(RuntimeError, match="db create-ct4"):
+        schema.upgrade(empty)
+
+
+def test_upgrade_adopts_the_quarantine_of_ct4_migration_014(
+    module_databases: DatabaseFactory, reports_root: Path
+) -> None:
+    engine = module_databases.create_empty()
+    schema.create_ct4(engine)
+    url = settings.libpq_url(engine.url.render_as_string(hide_password=False))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute((Path(__file__).parent / "sql" / "ct4_migration_014.sql").read_text())
+    schema.upgrade(engine)
+    ct4 = CT4(engine)
+    assert ct4.quarantine_row("CT4-LEGACY-1")["detected_reason"] == "manual_detection"
+    with engine.connect() as conn:
+        labels = conn.execute(text(
+            "select array_agg(enumlabel::text order by enumsortorder) from pg_enum "
+            "where enumtypid = 'orphan_detected_reason'::regtype")).scalar_one()
+    assert labels[-1] == "no_lead_has_events" and len(labels) == 5
+    # and the pipeline writes into the adopted table, with the added reason
+    from orphans_pipeline_tests.pipeline_helpers import run_fix
+
+    ct4.driver("D1")
+    ct4.event("module_ct_scouting_daily", ct4.lead("module_ct_scouting_daily"),
+              {"driver_id": "D1"})
+    run_fix(engine)
+    assert ct4.quarantine_row("D1")["detected_reason"] == "no_lead_has_events"
+    assert ct4.quarantine_row("CT4-LEGACY-1")["status"] == "quarantined"
+
+
+def test_history_refuses_update_delete_and_truncate(fresh_engine: Engine) -> None:
+    ct4 = CT4(fresh_engine)
+    person = ct4.driver("D1")
+    ct4.quarantine("D1", person)
+    history = ct4.table("canon.driver_orphan_quarantine_history")
+    for statement in (
+        update(history).values(actor="someone else"),
+        delete(history),
+        text("truncate canon.driver_orphan_quarantine_history"),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), fresh_engine.begin() as conn:
+            conn.execute(statement)
+    assert [row["actor"] for row in ct4.history("D1")] == ["pipeline"]
+
+
+# --- the prevention guard ------------------------------------------------------------------
+
+def _insert_driver_link(conn, ct4: CT4, person: str, driver_id: str) -> None:
+    links = ct4.table("canon.identity_links")
+    conn.execute(links.insert().values(
+        person_key=person, source_table="drivers", source_pk=driver_id,
+        snapshot_date=func.now(), match_rule="NEW_INGESTION", match_score=90,
+        confidence_level="HIGH"))
+
+
+def test_guard_refuses_a_driver_link_without_lead_at_commit(fresh_engine: Engine) -> None:
+    ct4 = CT4(fresh_engine)
+    person = ct4.person()
+    with pytest.raises(DBAPIError) as raised, fresh_engine.begin() as conn:
+        _insert_driver_link(conn, ct4, person, "NEW-1")
+    message = str(raised.value)
+    assert "NEW-1" in message and "has no lead link" in message
+    assert "came from a lead" in message
+    assert ct4.rows("canon.identity_links", source_pk="NEW-1") == []
+
+
+def test_guard_passes_a_lead_and_driver_link_written_in_one_transaction(
+    fresh_engine: Engine,
+) -> None:
+    ct4 = CT4(fresh_engine)
+    person = ct4.person()
+    pk = ct4.lead("module_ct_scouting_daily")
+    links = ct4.table("canon.identity_links")
+    with fresh_engine.begin() as conn:
+        _insert_driver_link(conn, ct4, person, "NEW-2")  # before the lead: checked at commit
+        conn.execute(links.insert().values(
+            person_key=person, source_table="module_ct_scouting_daily", source_pk=pk,
+            snapshot_date=func.now(), match_rule="LEAD", match_score=100,
+            confidence_level="HIGH"))
+    assert len(ct4.rows("canon.identity_links", person_key=person)) == 2
+
+
+def test_guard_setting_off_lets_legacy_orphans_in(fresh_engine: Engine) -> None:
+    ct4 = CT4(fresh_engine)
+    person = ct4.person()
+    with fresh_engine.begin() as conn:
+        guard.allow_orphan_links_in_transaction(conn)
+        _insert_driver_link(conn, ct4, person, "LEGACY-1")
+    assert len(ct4.rows("canon.identity_links", source_pk="LEGACY-1")) == 1
+
+
+def test_ensure_driver_identity_link(fresh_engine: Engine) -> None:
+    ct4 = CT4(fresh_engine)
+    person = ct4.person()
+    with pytest.raises(guard.DriverWithoutLead, match="'D9'.*no lead link"), \
+            fresh_engine.begin() as conn:
+        guard.ensure_driver_identity_link(conn, driver_id="D9", person_key=person,
+                                          match_rule="NEW_INGESTION")
+    ct4.link(person, "module_ct_migrations", ct4.lead("module_ct_migrations"))
+    with fresh_engine.begin() as conn:
+        link_id = guard.ensure_driver_identity_link(conn, driver_id="D9", person_key=person,
+                                                    match_rule="NEW_INGESTION")
+    assert ct4.rows("canon.identity_links", id=link_id)[0]["source_pk"] == "D9"
+
+
+def test_pipeline_works_with_the_guard_on(fresh_engine: Engine, reports_root: Path) -> None:
+    from orphans_pipeline_tests.pipeline_helpers import run_fix
+
+    ct4 = CT4(fresh_engine)
+    person = ct4.driver("D1")
+    ct4.event("module_ct_scouting_daily", ct4.lead("module_ct_scouting_daily"),
+              {"driver_id": "D1"})
+    with fresh_engine.connect() as conn:
+        enabled = conn.execute(select(func.count()).select_from(text("pg_trigger")).where(
+            text("tgname = 'identity_links_driver_requires_lead'"))).scalar_one()
+    assert enabled == 1
+    assert run_fix(fresh_engine).stats["links_created"] == 1
+    assert len(ct4.lead_links(person)) == 1
