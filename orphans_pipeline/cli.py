@@ -76,9 +76,14 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     env = instance.prepare_dagster_environment()
     command = [
-        os.path.join(os.path.dirname(sys.executable), "dagster"), "dev",
-        "-w", str(instance.REPO_ROOT / "workspace.yaml"),
-        "-h", args.host, "-p", str(args.port),
+        os.path.join(os.path.dirname(sys.executable), "dagster"),
+        "dev",
+        "-w",
+        str(instance.REPO_ROOT / "workspace.yaml"),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
     ]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     sys.stdout.flush()
@@ -126,9 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_parser.set_defaults(func=cmd_demo_data)
 
-    fix_parser = commands.add_parser(
-        "fix", help="run orphans_fix_job (a dry run unless --execute)"
-    )
+    fix_parser = commands.add_parser("fix", help="run orphans_fix_job (a dry run unless --execute)")
     fix_parser.add_argument("--execute", action="store_true", help="write (default: dry run)")
     fix_parser.add_argument("--limit", type=_positive_int, default=None)
     fix_parser.add_argument("--output-dir", default=None, help="inside ORPHANS_REPORTS_ROOT")
@@ -146,8 +149,13 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from orphans_pipeline.core.locking import PipelineBusy
 
     return (
-        CommandError, settings.ConfigError, db.DatabaseUnavailable, demo.DemoDataRefused,
-        InvalidRequest, PipelineBusy, ValueError,
+        CommandError,
+        settings.ConfigError,
+        db.DatabaseUnavailable,
+        demo.DemoDataRefused,
+        InvalidRequest,
+        PipelineBusy,
+        ValueError,
     )
 
 

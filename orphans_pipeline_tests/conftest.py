@@ -44,8 +44,10 @@ def admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def template_database(admin_url: str) -> str:
-    _execute(admin_url, psql.SQL("drop database if exists {} with (force)").format(
-        psql.Identifier(TEMPLATE)))
+    _execute(
+        admin_url,
+        psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(TEMPLATE)),
+    )
     _execute(admin_url, psql.SQL("create database {}").format(psql.Identifier(TEMPLATE)))
     engine = create_engine(_url_for(admin_url, TEMPLATE))
     schema.create_ct4(engine)
@@ -62,8 +64,12 @@ class DatabaseFactory:
 
     def create(self, prefix: str = "t", template: str | None = None) -> Engine:
         name = f"orphans_{prefix}_{uuid.uuid4().hex[:10]}"
-        _execute(self.admin_url, psql.SQL("create database {} template {} strategy file_copy")
-                 .format(psql.Identifier(name), psql.Identifier(template or self.template)))
+        _execute(
+            self.admin_url,
+            psql.SQL("create database {} template {} strategy file_copy").format(
+                psql.Identifier(name), psql.Identifier(template or self.template)
+            ),
+        )
         engine = create_engine(_url_for(self.admin_url, name))
         self.created.append((name, engine))
         return engine
@@ -74,8 +80,10 @@ class DatabaseFactory:
     def drop_all(self) -> None:
         for name, engine in self.created:
             engine.dispose()
-            _execute(self.admin_url, psql.SQL("drop database if exists {} with (force)")
-                     .format(psql.Identifier(name)))
+            _execute(
+                self.admin_url,
+                psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(name)),
+            )
         self.created.clear()
 
 

@@ -38,33 +38,69 @@ class CT4:
             return result.scalar_one() if pk else None
 
     # --- persons and drivers -------------------------------------------------------------
-    def person(self, phone: str | None = None, license: str | None = None,
-               name: str | None = "Test Person") -> str:
+    def person(
+        self, phone: str | None = None, license: str | None = None, name: str | None = "Test Person"
+    ) -> str:
         key = str(uuid.uuid4())
-        self.insert("canon.identity_registry", person_key=key, confidence_level="HIGH",
-                    primary_phone=phone, primary_license=license, primary_full_name=name)
+        self.insert(
+            "canon.identity_registry",
+            person_key=key,
+            confidence_level="HIGH",
+            primary_phone=phone,
+            primary_license=license,
+            primary_full_name=name,
+        )
         return key
 
-    def driver(self, driver_id: str, person: str | None = None, *, phone: str | None = None,
-               license_number: str | None = None, license_normalized_number: str | None = None,
-               link: bool = True, match_rule: str = "LEGACY_DRIVER_IMPORT") -> str:
+    def driver(
+        self,
+        driver_id: str,
+        person: str | None = None,
+        *,
+        phone: str | None = None,
+        license_number: str | None = None,
+        license_normalized_number: str | None = None,
+        link: bool = True,
+        match_rule: str = "LEGACY_DRIVER_IMPORT",
+    ) -> str:
         person = person or self.person(phone=phone, license=license_number)
-        self.insert("public.drivers", driver_id=driver_id, phone=phone,
-                    license_number=license_number,
-                    license_normalized_number=license_normalized_number,
-                    full_name="Test Driver", created_at=datetime(2026, 1, 1))
+        self.insert(
+            "public.drivers",
+            driver_id=driver_id,
+            phone=phone,
+            license_number=license_number,
+            license_normalized_number=license_normalized_number,
+            full_name="Test Driver",
+            created_at=datetime(2026, 1, 1),
+        )
         if link:
-            self.link(person, "drivers", driver_id, match_rule=match_rule,
-                      evidence={"source": "test"})
+            self.link(
+                person, "drivers", driver_id, match_rule=match_rule, evidence={"source": "test"}
+            )
         return person
 
-    def link(self, person: str, source_table: str, source_pk: str, *,
-             match_rule: str = "LEAD_INGESTION", evidence: dict[str, Any] | None = None) -> int:
-        return int(self.insert(
-            "canon.identity_links", person_key=person, source_table=source_table,
-            source_pk=source_pk, snapshot_date=datetime(2026, 1, 1), match_rule=match_rule,
-            match_score=100, confidence_level="HIGH", evidence=evidence or {},
-        ))
+    def link(
+        self,
+        person: str,
+        source_table: str,
+        source_pk: str,
+        *,
+        match_rule: str = "LEAD_INGESTION",
+        evidence: dict[str, Any] | None = None,
+    ) -> int:
+        return int(
+            self.insert(
+                "canon.identity_links",
+                person_key=person,
+                source_table=source_table,
+                source_pk=source_pk,
+                snapshot_date=datetime(2026, 1, 1),
+                match_rule=match_rule,
+                match_score=100,
+                confidence_level="HIGH",
+                evidence=evidence or {},
+            )
+        )
 
     # --- leads and events ------------------------------------------------------------------
     def lead(self, source_table: str, *, external_id: str | None = None, **values: Any) -> str:
@@ -75,29 +111,65 @@ class CT4:
         row_id = self.insert(f"public.{source_table}", **values)
         return external_id if external_id is not None else str(row_id)
 
-    def event(self, source_table: str, source_pk: str, payload: Any = None, *,
-              person: str | None = None, event_date: date = date(2026, 3, 1)) -> int:
+    def event(
+        self,
+        source_table: str,
+        source_pk: str,
+        payload: Any = None,
+        *,
+        person: str | None = None,
+        event_date: date = date(2026, 3, 1),
+    ) -> int:
         table = self.table("observational.lead_events")
         with self.engine.begin() as conn:
             # The JSONB type serialises dicts, lists and scalars alike; None means SQL NULL.
             stored = null() if payload is None else payload
-            return int(conn.execute(
-                table.insert().values(source_table=source_table, source_pk=source_pk,
-                                      event_date=event_date, person_key=person,
-                                      payload_json=stored).returning(table.c.id)
-            ).scalar_one())
+            return int(
+                conn.execute(
+                    table.insert()
+                    .values(
+                        source_table=source_table,
+                        source_pk=source_pk,
+                        event_date=event_date,
+                        person_key=person,
+                        payload_json=stored,
+                    )
+                    .returning(table.c.id)
+                ).scalar_one()
+            )
 
-    def quarantine(self, driver_id: str, person: str | None, *, status: str = "quarantined",
-                   reason: str = "legacy_driver_without_origin",
-                   creation_rule: str = "LEGACY_DRIVER_IMPORT",
-                   detected_at: datetime = datetime(2026, 6, 1), history: bool = True) -> None:
-        self.insert("canon.driver_orphan_quarantine", driver_id=driver_id, person_key=person,
-                    detected_at=detected_at, detected_reason=reason, creation_rule=creation_rule,
-                    evidence_json={"source": "test"}, status=status)
+    def quarantine(
+        self,
+        driver_id: str,
+        person: str | None,
+        *,
+        status: str = "quarantined",
+        reason: str = "legacy_driver_without_origin",
+        creation_rule: str = "LEGACY_DRIVER_IMPORT",
+        detected_at: datetime = datetime(2026, 6, 1),
+        history: bool = True,
+    ) -> None:
+        self.insert(
+            "canon.driver_orphan_quarantine",
+            driver_id=driver_id,
+            person_key=person,
+            detected_at=detected_at,
+            detected_reason=reason,
+            creation_rule=creation_rule,
+            evidence_json={"source": "test"},
+            status=status,
+        )
         if history:
-            self.insert("canon.driver_orphan_quarantine_history", driver_id=driver_id,
-                        from_status=None, to_status=status, from_reason=None, to_reason=reason,
-                        actor="pipeline", run_id="earlier")
+            self.insert(
+                "canon.driver_orphan_quarantine_history",
+                driver_id=driver_id,
+                from_status=None,
+                to_status=status,
+                from_reason=None,
+                to_reason=reason,
+                actor="pipeline",
+                run_id="earlier",
+            )
 
     # --- reading back ------------------------------------------------------------------------
     def rows(self, qualified: str, **where: Any) -> list[dict[str, Any]]:
@@ -109,16 +181,21 @@ class CT4:
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(*order)).mappings()
             # UUIDs as text, as the builder hands them out.
-            return [{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()}
-                    for row in rows]
+            return [
+                {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()}
+                for row in rows
+            ]
 
     def quarantine_row(self, driver_id: str) -> dict[str, Any] | None:
         rows = self.rows("canon.driver_orphan_quarantine", driver_id=driver_id)
         return rows[0] if rows else None
 
     def lead_links(self, person: str) -> list[dict[str, Any]]:
-        return [row for row in self.rows("canon.identity_links", person_key=person)
-                if row["source_table"] in LEAD_TABLES]
+        return [
+            row
+            for row in self.rows("canon.identity_links", person_key=person)
+            if row["source_table"] in LEAD_TABLES
+        ]
 
     def history(self, driver_id: str) -> list[dict[str, Any]]:
         return self.rows("canon.driver_orphan_quarantine_history", driver_id=driver_id)

@@ -23,7 +23,7 @@ def _content(engine: Engine) -> dict[str, list[tuple]]:
 
         with engine.connect() as conn:
             rows = conn.execute(select(*columns)).all()
-        result[name] = sorted((tuple(map(str, row)) for row in rows))
+        result[name] = sorted(tuple(map(str, row)) for row in rows)
     return result
 
 
@@ -40,11 +40,19 @@ def test_demo_data_contains_every_case(fresh_engine: Engine, reports_root: Path)
     counts = demo.load_demo_data(fresh_engine, 400, seed=42)
     assert counts.table_rows["summary_daily"] > 0
     with fresh_engine.connect() as conn:
-        payload_types = set(conn.execute(text(
-            "select distinct coalesce(jsonb_typeof(payload_json), 'sql null') "
-            "from observational.lead_events")).scalars())
-        prior = dict(conn.execute(text(
-            "select status::text, count(*) from canon.driver_orphan_quarantine group by 1")).all())
+        payload_types = set(
+            conn.execute(
+                text(
+                    "select distinct coalesce(jsonb_typeof(payload_json), 'sql null') "
+                    "from observational.lead_events"
+                )
+            ).scalars()
+        )
+        prior = dict(
+            conn.execute(
+                text("select status::text, count(*) from canon.driver_orphan_quarantine group by 1")
+            ).all()
+        )
     assert payload_types == {"object", "array", "string", "number", "sql null"}
     assert prior == {"quarantined": 3, "purged": 1}  # one bucket-99 driver per variant
 
@@ -54,9 +62,14 @@ def test_demo_data_contains_every_case(fresh_engine: Engine, reports_root: Path)
     assert stats["lead_rows_missing"] > 0 and stats["weak_only"] > 0
     assert stats["released"] > 0 and stats["newly_quarantined"] > 0
     rows = report_rows(result)
-    strategies = {(r["evidence_level"], r["match_strategy"]) for r in rows if r["action"] == "relinked"}
-    assert strategies == {("L1", "driver_id_direct"), ("L2", "license_exact"),
-                          ("L2", "phone_exact")}
+    strategies = {
+        (r["evidence_level"], r["match_strategy"]) for r in rows if r["action"] == "relinked"
+    }
+    assert strategies == {
+        ("L1", "driver_id_direct"),
+        ("L2", "license_exact"),
+        ("L2", "phone_exact"),
+    }
     actions = {r["action"] for r in rows}
     assert actions == {"relinked", "released", "quarantined", "kept_quarantined"}
     reasons = {r["detected_reason"] for r in rows if r["status"] == "quarantined"}
@@ -78,5 +91,6 @@ def test_demo_data_refuses_to_load_twice_without_replace(fresh_engine: Engine) -
         demo.load_demo_data(fresh_engine, 100, seed=1)
     before = snapshot(fresh_engine, ("canon.identity_registry",))
     demo.load_demo_data(fresh_engine, 100, seed=1, replace=True)
-    assert len(snapshot(fresh_engine, ("canon.identity_registry",))["canon.identity_registry"]) \
-        == len(before["canon.identity_registry"])
+    assert len(
+        snapshot(fresh_engine, ("canon.identity_registry",))["canon.identity_registry"]
+    ) == len(before["canon.identity_registry"])

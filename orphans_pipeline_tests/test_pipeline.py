@@ -61,8 +61,11 @@ def test_checks_pass_after_execute_and_fail_on_an_injected_orphan(demo_engine: E
     from orphans_pipeline.core import views
 
     views.refresh_ops_views(demo_engine)
-    for check in (integrity.count_operational_orphans, integrity.count_ops_view_leaks,
-                  integrity.count_quarantine_audit_gaps):
+    for check in (
+        integrity.count_operational_orphans,
+        integrity.count_ops_view_leaks,
+        integrity.count_quarantine_audit_gaps,
+    ):
         assert check(demo_engine).passed, check.__name__
     CT4(demo_engine).driver("INJECTED-1")
     failed = integrity.count_operational_orphans(demo_engine)
@@ -76,13 +79,20 @@ def test_ops_views_exclude_quarantined_and_purged(demo_engine: Engine) -> None:
     run_fix(demo_engine)
     counts = views.refresh_ops_views(demo_engine)
     with demo_engine.connect() as conn:
-        excluded = set(conn.execute(text(
-            "select driver_id from canon.driver_orphan_quarantine "
-            "where status in ('quarantined', 'purged')")).scalars())
-        operational = set(conn.execute(text(
-            "select driver_id from ops.v_operational_drivers")).scalars())
-        orphan_view = conn.execute(text(
-            "select count(*), sum(driver_links_count) from ops.v_driver_orphans")).one()
+        excluded = set(
+            conn.execute(
+                text(
+                    "select driver_id from canon.driver_orphan_quarantine "
+                    "where status in ('quarantined', 'purged')"
+                )
+            ).scalars()
+        )
+        operational = set(
+            conn.execute(text("select driver_id from ops.v_operational_drivers")).scalars()
+        )
+        orphan_view = conn.execute(
+            text("select count(*), sum(driver_links_count) from ops.v_driver_orphans")
+        ).one()
     assert excluded and not (excluded & operational)
     assert counts["operational_drivers"] == len(operational)
     assert counts["claims_for_collection"] > 0 and counts["payment_amount_due"] > 0
@@ -103,16 +113,27 @@ def test_run_registry_and_reports(demo_engine: Engine, reports_root: Path) -> No
     assert report["stats"] == result.stats
     assert len(report["drivers"]) == result.stats["processed"]
     assert list(report["drivers"][0]) == [
-        "driver_id", "person_key", "creation_rule", "lead_events_count", "action", "status",
-        "detected_reason", "evidence_level", "match_strategy", "links_created", "error"]
+        "driver_id",
+        "person_key",
+        "creation_rule",
+        "lead_events_count",
+        "action",
+        "status",
+        "detected_reason",
+        "evidence_level",
+        "match_strategy",
+        "links_created",
+        "error",
+    ]
     with demo_engine.connect() as conn:
         leftovers = conn.execute(text("select count(*) from orphans.run_outcomes")).scalar_one()
     assert leftovers == 0
 
 
 @pytest.mark.parametrize("limit", [0, -3])
-def test_bad_limit_is_refused_before_anything(fresh_engine: Engine, limit: int,
-                                              reports_root: Path) -> None:
+def test_bad_limit_is_refused_before_anything(
+    fresh_engine: Engine, limit: int, reports_root: Path
+) -> None:
     with pytest.raises(fix.InvalidRequest, match="at least 1"):
         fix.run_fix(fresh_engine, fix.FixOptions(limit=limit))
 

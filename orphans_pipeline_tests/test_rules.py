@@ -11,7 +11,9 @@ from orphans_pipeline_tests.pipeline_helpers import report_row, run_fix
 pytestmark = pytest.mark.usefixtures("reports_root")
 
 SCOUTING, CABINET, MIGRATIONS = (
-    "module_ct_scouting_daily", "module_ct_cabinet_leads", "module_ct_migrations",
+    "module_ct_scouting_daily",
+    "module_ct_cabinet_leads",
+    "module_ct_migrations",
 )
 
 
@@ -27,6 +29,7 @@ def events(ct4: CT4, driver_id: str) -> list[dict]:
 
 
 # --- detection -------------------------------------------------------------------------------
+
 
 def test_healthy_driver_is_not_a_candidate(ct4: CT4) -> None:
     person = ct4.driver("D1")
@@ -57,6 +60,7 @@ def test_a_lead_link_of_another_table_does_not_count(ct4: CT4) -> None:
 
 
 # --- L1 ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "payload",
@@ -89,7 +93,10 @@ def test_l1_payload_keys_relink(ct4: CT4, payload: dict) -> None:
     assert row["resolved_at"] is not None and "relinked" in row["resolution_notes"]
     report = report_row(result, "D1")
     assert (report["action"], report["evidence_level"], report["match_strategy"]) == (
-        "relinked", "L1", "driver_id_direct")
+        "relinked",
+        "L1",
+        "driver_id_direct",
+    )
     assert report["links_created"] == "1"
 
 
@@ -108,11 +115,14 @@ def test_l1_naming_drivers_of_two_persons_is_ambiguous(ct4: CT4) -> None:
     run_fix(ct4.engine)
     row = ct4.quarantine_row("D1")
     assert (row["status"], row["detected_reason"]) == (
-        "quarantined", "no_lead_has_events_repair_failed")
+        "quarantined",
+        "no_lead_has_events_repair_failed",
+    )
     assert events(ct4, "D1")[0]["why"] == "ambiguous"
 
 
 # --- L2 ------------------------------------------------------------------------------------
+
 
 def test_l2_license_with_noise_uses_license_number_when_normalized_is_none(ct4: CT4) -> None:
     person = ct4.driver("D1", license_number="abc-12 345", license_normalized_number="N/A")
@@ -150,8 +160,9 @@ def test_l2_park_phone_counts_for_cabinet_events_only(ct4: CT4) -> None:
 
 def test_l2_both_exact(ct4: CT4) -> None:
     ct4.driver("D1", phone="987654321", license_number="LIC12345")
-    ct4.event(SCOUTING, ct4.lead(SCOUTING),
-              {"driver_phone": "987654321", "driver_license": "lic-12345"})
+    ct4.event(
+        SCOUTING, ct4.lead(SCOUTING), {"driver_phone": "987654321", "driver_license": "lic-12345"}
+    )
     result = run_fix(ct4.engine)
     assert report_row(result, "D1")["match_strategy"] == "both_exact"
 
@@ -210,6 +221,7 @@ def test_an_event_l1_for_one_orphan_and_l2_for_another_goes_to_the_l1_person(ct4
 
 
 # --- L3 and usability ----------------------------------------------------------------------
+
 
 def test_l3_is_weak_and_never_creates_a_link(ct4: CT4) -> None:
     person = ct4.driver("D1")
@@ -270,8 +282,10 @@ def test_evidence_json_holds_link_registry_and_at_most_20_events(ct4: CT4) -> No
         ct4.event(SCOUTING, f"missing-{n:02d}", {"driver_phone": "987654321"})
     result = run_fix(ct4.engine)
     evidence = ct4.quarantine_row("D1")["evidence_json"]
-    assert evidence["driver_link"] == {"match_rule": "LEGACY_DRIVER_IMPORT",
-                                       "evidence": {"source": "test"}}
+    assert evidence["driver_link"] == {
+        "match_rule": "LEGACY_DRIVER_IMPORT",
+        "evidence": {"source": "test"},
+    }
     assert evidence["registry"]["primary_phone"] == "987654321"
     assert evidence["lead_events_count"] == 25
     assert len(evidence["lead_events"]) == 20
@@ -281,10 +295,12 @@ def test_evidence_json_holds_link_registry_and_at_most_20_events(ct4: CT4) -> No
 
 # --- re-evaluation, release, purge -----------------------------------------------------------
 
+
 def test_reevaluated_row_keeps_detected_at_and_reason_when_it_resolves(ct4: CT4) -> None:
     person = ct4.driver("D1")
-    ct4.quarantine("D1", person, reason="manual_detection", detected_at=datetime(2026, 5, 1,
-                                                                                tzinfo=UTC))
+    ct4.quarantine(
+        "D1", person, reason="manual_detection", detected_at=datetime(2026, 5, 1, tzinfo=UTC)
+    )
     ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D1"})
     run_fix(ct4.engine)
     row = ct4.quarantine_row("D1")
@@ -292,7 +308,10 @@ def test_reevaluated_row_keeps_detected_at_and_reason_when_it_resolves(ct4: CT4)
     assert row["detected_at"] == datetime(2026, 5, 1, tzinfo=UTC)
     last = ct4.history("D1")[-1]
     assert (last["from_status"], last["to_status"], last["actor"]) == (
-        "quarantined", "resolved_relinked", "pipeline")
+        "quarantined",
+        "resolved_relinked",
+        "pipeline",
+    )
 
 
 def test_row_that_stays_quarantined_takes_its_current_reason(ct4: CT4) -> None:
@@ -303,7 +322,9 @@ def test_row_that_stays_quarantined_takes_its_current_reason(ct4: CT4) -> None:
     assert (row["status"], row["detected_reason"]) == ("quarantined", "no_lead_no_events")
     last = ct4.history("D1")[-1]
     assert (last["from_reason"], last["to_reason"]) == (
-        "legacy_driver_without_origin", "no_lead_no_events")
+        "legacy_driver_without_origin",
+        "no_lead_no_events",
+    )
     assert last["run_id"] == result.run_id
     assert report_row(result, "D1")["action"] == "kept_quarantined"
 

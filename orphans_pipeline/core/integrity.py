@@ -41,5 +41,5 @@ def count_quarantine_audit_gaps(engine: Engine) -> CheckResult:
 
 def count_quarantine_by_status(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        rows = sql.run(conn, "checks/count_quarantine_by_status").all()
-    return {str(status): int(n) for status, n in rows}
+        rows = sql.run(conn, "checks/count_quarantine_by_status").mappings().all()
+    return {str(row["status"]): int(row["rows"]) for row in rows}

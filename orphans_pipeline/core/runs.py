@@ -53,8 +53,14 @@ def get_run(engine: Engine, run_id: str) -> dict[str, Any] | None:
 
 # The runbook's stats keys, in its order; ours follow.
 RUNBOOK_KEYS = (
-    "processed", "with_events", "without_events", "links_created", "links_skipped",
-    "resolved_relinked", "quarantined", "errors",
+    "processed",
+    "with_events",
+    "without_events",
+    "links_created",
+    "links_skipped",
+    "resolved_relinked",
+    "quarantined",
+    "errors",
 )
 
 

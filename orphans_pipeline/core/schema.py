@@ -65,8 +65,11 @@ def alembic_config(conn: Connection | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the project's migrations; running it twice changes nothing."""
-    missing = [t for t in ("canon.identity_registry", "canon.identity_links")
-               if not table_exists(engine, t)]
+    missing = [
+        t
+        for t in ("canon.identity_registry", "canon.identity_links")
+        if not table_exists(engine, t)
+    ]
     if missing:
         raise RuntimeError(
             f"the CT4 tables {', '.join(missing)} do not exist in this database: point "

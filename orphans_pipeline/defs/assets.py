@@ -1,6 +1,7 @@
 """The five assets of the orphans flow: detect -> classify -> relink + quarantine -> views."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -36,7 +37,10 @@ def detected_orphans(
     output_dir = options.validated_output_dir()
     engine = ct4.engine()
     runs.register_run(
-        engine, context.run_id, execute=config.execute, limit=config.limit,
+        engine,
+        context.run_id,
+        execute=config.execute,
+        limit=config.limit,
         output_dir=str(output_dir),
     )
     counts = detect.detect_orphans(engine, context.run_id, config.limit)
@@ -100,8 +104,12 @@ def apply_orphan_fixes(
     registered = runs.get_run(engine, context.run_id)
     assert registered is not None, "detected_orphans registers the run"
     json_path, csv_path = fix.report_run(
-        engine, context.run_id, execute=config.execute, stats=applied.stats,
-        output_dir=options.validated_output_dir(), started_at=registered["started_at"],
+        engine,
+        context.run_id,
+        execute=config.execute,
+        stats=applied.stats,
+        output_dir=options.validated_output_dir(),
+        started_at=registered["started_at"],
     )
     stats = applied.stats
     reports = {
@@ -119,14 +127,14 @@ def apply_orphan_fixes(
             ),
         },
     )
-    link_metadata = {
+    link_metadata: dict[str, Any] = {
         "links_created": stats["links_created"],
         "links_skipped": stats["links_skipped"],
         "conflicts": stats["conflicts"],
         "ambiguous": stats["ambiguous"],
         **reports,
     }
-    quarantine_metadata = {
+    quarantine_metadata: dict[str, Any] = {
         "processed": stats["processed"],
         "resolved_relinked": stats["resolved_relinked"],
         "quarantined": stats["quarantined"],
@@ -138,14 +146,21 @@ def apply_orphan_fixes(
     if not config.execute:
         # A dry run must not look like an update: observations, never materializations.
         note = "DRY RUN: nothing was written; the figures are what an execute would do."
-        for key, metadata in (("relinked_links", link_metadata),
-                              ("driver_orphan_quarantine", quarantine_metadata)):
+        for key, metadata in (
+            ("relinked_links", link_metadata),
+            ("driver_orphan_quarantine", quarantine_metadata),
+        ):
             context.log_event(
                 dg.AssetObservation(
                     asset_key=key,
-                    metadata={"dry_run": True, "note": note,
-                              **{f"would_{k}" if isinstance(v, int) else k: v
-                                 for k, v in metadata.items()}},
+                    metadata={
+                        "dry_run": True,
+                        "note": note,
+                        **{
+                            f"would_{k}" if isinstance(v, int) else k: v
+                            for k, v in metadata.items()
+                        },
+                    },
                 )
             )
         context.log.info(note + " Reports: %s, %s", json_path, csv_path)

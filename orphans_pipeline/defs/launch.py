@@ -36,8 +36,11 @@ class LaunchOutcome:
             lines += ["", f"  {'stat':<34}{'value':>10}"]
             lines += [f"  {key:<34}{value:>10}" for key, value in stats.items()]
         if self.registry and self.registry.get("report_json_path"):
-            lines += ["", f"  report (json): {self.registry['report_json_path']}",
-                      f"  report (csv):  {self.registry['report_csv_path']}"]
+            lines += [
+                "",
+                f"  report (json): {self.registry['report_json_path']}",
+                f"  report (csv):  {self.registry['report_csv_path']}",
+            ]
         lines += [f"  FAILED CHECK: {name}" for name in self.failed_checks]
         lines += [f"  ERROR: {error}" for error in self.errors]
         lines.append("  result: " + ("succeeded" if self.succeeded else "FAILED"))
@@ -45,8 +48,12 @@ class LaunchOutcome:
 
 
 def launch_fix_job(
-    *, execute: bool, limit: int | None, output_dir: str | None,
-    instance: dg.DagsterInstance | None = None, database_url: str | None = None,
+    *,
+    execute: bool,
+    limit: int | None,
+    output_dir: str | None,
+    instance: dg.DagsterInstance | None = None,
+    database_url: str | None = None,
 ) -> LaunchOutcome:
     # Refuse bad input here, before a run exists, with the core's own message.
     fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()

@@ -16,8 +16,12 @@ def table_preview(rows: list[dict[str, Any]]) -> dg.MetadataValue:
         ]
     )
     records = [
-        dg.TableRecord({k: v if isinstance(v, int | float | bool) or v is None else str(v)
-                        for k, v in row.items()})
+        dg.TableRecord(
+            {
+                k: v if isinstance(v, int | float | bool) or v is None else str(v)
+                for k, v in row.items()
+            }
+        )
         for row in rows
     ]
     return dg.MetadataValue.table(records=records, schema=schema)

@@ -8,7 +8,7 @@ from orphans_pipeline.core import db
 from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
 
 
-class CT4Database(dg.ConfigurableResource):  # type: ignore[misc]
+class CT4Database(dg.ConfigurableResource):
     """The CT4 PostgreSQL database the pipeline reads and repairs.
 
     `database_url` unset means DATABASE_URL, or the embedded server when that is unset too;
@@ -27,7 +27,7 @@ class CT4Database(dg.ConfigurableResource):  # type: ignore[misc]
         return db.get_engine(self.database_url)
 
 
-class FixConfig(dg.Config):  # type: ignore[misc]
+class FixConfig(dg.Config):
     """The one run config of orphans_fix_job."""
 
     execute: bool = Field(
