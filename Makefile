@@ -8,7 +8,7 @@ export DAGSTER_HOME := $(CURDIR)
 DRIVERS ?= 2000
 SEED ?= 42
 
-.PHONY: install run test lint ui serve bench stop clean
+.PHONY: install run test lint ui stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,18 +33,12 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests bench
-	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests bench
+	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests
+	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests
 	$(BIN)/mypy
 
 ui: $(STAMP)
 	$(BIN)/orphans-pipeline ui
-
-serve: $(STAMP)
-	$(BIN)/orphans-pipeline serve
-
-bench: $(STAMP)
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 stop: $(STAMP)
 	$(BIN)/orphans-pipeline db stop
