@@ -24,6 +24,7 @@ class LaunchOutcome:
     registry: dict[str, Any] | None
     failed_checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         mode = "EXECUTE" if self.execute else "DRY RUN (nothing written)"
@@ -41,6 +42,14 @@ class LaunchOutcome:
                 f"  report (json): {self.registry['report_json_path']}",
                 f"  report (csv):  {self.registry['report_csv_path']}",
             ]
+        if self.checks:
+            lines.append("")
+            lines += [
+                f"  check {name}: {'passed' if ok else 'FAILED'}"
+                for name, ok in self.checks.items()
+            ]
+        elif not self.execute:
+            lines += ["", "  checks: not run in a dry run (they report on an execute only)"]
         lines += [f"  FAILED CHECK: {name}" for name in self.failed_checks]
         lines += [f"  ERROR: {error}" for error in self.errors]
         lines.append("  result: " + ("succeeded" if self.succeeded else "FAILED"))
@@ -76,6 +85,10 @@ def launch_fix_job(
             for event in result.all_events
             if event.is_step_failure and event.event_specific_data is not None
         ]
+        checks = {
+            evaluation.check_name: evaluation.passed
+            for evaluation in result.get_asset_check_evaluations()
+        }
         registry = runs.get_run(db.get_engine(database_url), result.run_id)
         return LaunchOutcome(
             run_id=result.run_id,
@@ -84,6 +97,7 @@ def launch_fix_job(
             registry=registry,
             failed_checks=failed_checks,
             errors=errors,
+            checks=checks,
         )
 
 
