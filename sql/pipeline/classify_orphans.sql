@@ -203,6 +203,26 @@ l2_event_persons as (
     from l2_matches
     inner join candidates
         on candidates.driver_id = l2_matches.driver_id
+),
+
+-- One row per event: how many persons it names (or matches by L2), and one of them, so
+-- "another person than the candidate's" is a join and a comparison, not a lookup per row.
+named_summary as (
+    select
+        event_id,
+        count(distinct person_key) as persons,
+        min(person_key::text) as one_person
+    from named_persons
+    group by event_id
+),
+
+l2_summary as (
+    select
+        event_id,
+        count(distinct person_key) as persons,
+        min(person_key::text) as one_person
+    from l2_event_persons
+    group by event_id
 )
 
 select
@@ -216,28 +236,29 @@ select
     best_relation.level,
     best_relation.match_strategy,
     case best_relation.level
-        when 'L1' then exists (
-            select 1
-            from named_persons
-            where named_persons.event_id = best_relation.event_id
-                and named_persons.person_key is distinct from candidates.person_key
+        when 'L1' then (
+            named_summary.event_id is not null
+            and (named_summary.persons > 1
+                or named_summary.one_person is distinct from candidates.person_key::text)
         )
-        when 'L2' then exists (
-            select 1
-            from l2_event_persons
-            where l2_event_persons.event_id = best_relation.event_id
-                and l2_event_persons.person_key is distinct from candidates.person_key
+        when 'L2' then (
+            l2_summary.event_id is not null
+            and (l2_summary.persons > 1
+                or l2_summary.one_person is distinct from candidates.person_key::text)
         )
         else false
     end as is_ambiguous,
-    best_relation.level = 'L2' and exists (
-        select 1
-        from named_persons
-        where named_persons.event_id = best_relation.event_id
-            and named_persons.person_key is distinct from candidates.person_key
-    ) as is_claimed_by_other
+    best_relation.level = 'L2'
+    and named_summary.event_id is not null
+    and (named_summary.persons > 1
+        or named_summary.one_person is distinct from candidates.person_key::text)
+        as is_claimed_by_other
 from best_relation
 inner join candidates
     on candidates.driver_id = best_relation.driver_id
 inner join observational.lead_events as event
     on event.id = best_relation.event_id
+left join named_summary
+    on named_summary.event_id = best_relation.event_id
+left join l2_summary
+    on l2_summary.event_id = best_relation.event_id
