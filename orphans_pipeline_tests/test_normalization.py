@@ -91,7 +91,17 @@ def test_source_pk_id(engine: Engine, source_pk: str, expected: int | None) -> N
 
 @pytest.mark.parametrize(
     ("date_file", "expected"),
-    [("05-03-2026", "2026-03-05"), ("31-02-2026", None), ("2026-03-05", None), ("", None)],
+    [
+        ("05-03-2026", "2026-03-05"),
+        ("29-02-2028", "2028-02-29"),
+        ("29-02-2026", None),
+        ("31-04-2026", None),
+        ("00-01-2026", None),
+        ("01-01-0000", None),
+        ("2026-03-05", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_parse_date_file(engine: Engine, date_file: str, expected: str | None) -> None:
     parsed = value(engine, func.orphans.parse_date_file(date_file))

@@ -95,7 +95,10 @@ def test_ops_views_exclude_quarantined_and_purged(demo_engine: Engine) -> None:
         ).one()
     assert excluded and not (excluded & operational)
     assert counts["operational_drivers"] == len(operational)
-    assert counts["claims_for_collection"] > 0 and counts["payment_amount_due"] > 0
+    assert counts["claims_for_collection"] > 0 and counts["claims_amount"] > 0
+    with demo_engine.connect() as conn:
+        due = conn.execute(text("select sum(amount_due) from ops.v_payment_calculation")).scalar()
+    assert due == counts["claims_amount"]
     assert orphan_view[0] == counts["driver_orphans_rows"]
 
 

@@ -1,9 +1,13 @@
--- count_ops_views: rows in each ops view, for the ops_views asset's metadata. Returns one row.
+-- count_ops_views: figures for the ops_views asset's metadata, from the cheap relations: the
+-- operational drivers, the claims list for collection just refreshed (claims and amount), and
+-- the orphans view. The funnel and payment views are left to their readers: counting them
+-- here would compute them again. Returns one row.
 select
     (select count(*) from ops.v_operational_drivers) as operational_drivers,
-    (select count(*) from ops.v_cabinet_funnel_status) as funnel_rows,
-    (select count(*) from ops.v_payment_calculation) as payment_rows,
-    (select coalesce(sum(amount_due), 0) from ops.v_payment_calculation) as payment_amount_due,
     (select count(*) from ops.mv_cabinet_claims_collection) as claims_for_collection,
-    (select count(*) from ops.v_eligible_drivers) as eligible_drivers,
+    (select coalesce(sum(amount), 0) from ops.mv_cabinet_claims_collection) as claims_amount,
+    (
+        select count(distinct driver_id)
+        from ops.mv_cabinet_claims_collection
+    ) as drivers_with_claims,
     (select count(*) from ops.v_driver_orphans) as driver_orphans_rows
