@@ -10,4 +10,6 @@ def detect_orphans(engine: Engine, run_id: str, limit: int | None) -> dict[str, 
     with engine.begin() as conn:
         sql.run(conn, "pipeline/detect_orphans", run_id=run_id, row_limit=limit)
         counts = sql.run(conn, "pipeline/count_run_candidates", run_id=run_id).mappings().one()
+    with engine.begin() as conn:
+        sql.run(conn, "pipeline/analyze_run_candidates")
     return {key: int(value) for key, value in counts.items()}

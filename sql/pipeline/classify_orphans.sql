@@ -5,11 +5,8 @@
 --   L2 license_exact / phone_exact / both_exact: the payload's normalised license or phone equals
 --      the driver's;
 --   L3 person_key_match: the event's person_key is the driver's person (weak).
--- Only events of the three lead tables count. It also flags, for the judging step:
---   is_ambiguous: an L1 event naming drivers of another person too, or an L2 event matching
---      drivers of more than one person;
---   is_claimed_by_other: an L2 event that is L1 for a driver of another person (it belongs to
---      that person, whatever it matches by L2).
+-- Only events of the three lead tables count. flag_ambiguous_events then marks ambiguity and
+-- L1 ownership, on these staged rows (with real statistics).
 -- Returns nothing; the row count is the number of (driver, event) relations.
 insert into orphans.run_events (
     run_id,
@@ -20,9 +17,7 @@ insert into orphans.run_events (
     source_pk,
     event_date,
     level,
-    match_strategy,
-    is_ambiguous,
-    is_claimed_by_other
+    match_strategy
 )
 with candidates as (
     select
@@ -129,100 +124,6 @@ best_relation as (
         related.match_strategy
     from related
     order by related.driver_id, related.event_id, related.level
-),
-
-strong_events as (
-    select event_id from l1_matches
-    union
-    select event_id from l2_matches
-),
-
--- The persons an event names by L1: persons of linked drivers named in its payload, and the
--- persons of the candidates it is L1 for (a quarantined driver may have lost its link).
-named_persons as (
-    select
-        strong_events.event_id,
-        driver_link.person_key
-    from strong_events
-    inner join observational.lead_events as event
-        on event.id = strong_events.event_id
-    cross join lateral unnest(orphans.payload_driver_ids(event.payload_json)) as named (driver_key)
-    inner join canon.identity_links as driver_link
-        on driver_link.source_table = 'drivers'
-        and btrim(driver_link.source_pk) = named.driver_key
-    union
-    select
-        l1_matches.event_id,
-        candidates.person_key
-    from l1_matches
-    inner join candidates
-        on candidates.driver_id = l1_matches.driver_id
-),
-
-l2_event_keys as (
-    select
-        event.id as event_id,
-        orphans.normalize_license(event.payload_json ->> 'driver_license') as license_key,
-        orphans.normalize_phone(event.payload_json ->> 'driver_phone') as phone_key,
-        case
-            when event.source_table = 'module_ct_cabinet_leads'
-                then orphans.normalize_phone(event.payload_json ->> 'park_phone')
-        end as park_phone_key
-    from (select distinct event_id from l2_matches) as l2_events
-    inner join observational.lead_events as event
-        on event.id = l2_events.event_id
-),
-
--- The persons whose drivers an L2 event matches, over every linked driver (not only the
--- candidates): more than one person makes the event ambiguous.
-l2_event_persons as (
-    select
-        keys.event_id,
-        driver_link.person_key
-    from l2_event_keys as keys
-    inner join public.drivers as driver
-        on orphans.driver_license_key(driver.license_normalized_number, driver.license_number)
-            = keys.license_key
-    inner join canon.identity_links as driver_link
-        on driver_link.source_table = 'drivers'
-        and driver_link.source_pk = driver.driver_id
-    union
-    select
-        keys.event_id,
-        driver_link.person_key
-    from l2_event_keys as keys
-    inner join public.drivers as driver
-        on orphans.normalize_phone(driver.phone) in (keys.phone_key, keys.park_phone_key)
-    inner join canon.identity_links as driver_link
-        on driver_link.source_table = 'drivers'
-        and driver_link.source_pk = driver.driver_id
-    union
-    select
-        l2_matches.event_id,
-        candidates.person_key
-    from l2_matches
-    inner join candidates
-        on candidates.driver_id = l2_matches.driver_id
-),
-
--- One row per event: how many persons it names (or matches by L2), and one of them, so
--- "another person than the candidate's" is a join and a comparison, not a lookup per row.
-named_summary as (
-    select
-        event_id,
-        count(distinct person_key) as persons,
-        min(person_key::text) as one_person
-    from named_persons
-    group by event_id
-),
-
-l2_summary as (
-    select
-        event_id,
-        count(distinct person_key) as persons,
-        min(person_key::text) as one_person
-    from l2_event_persons
-    group by event_id
 )
 
 select
@@ -234,31 +135,9 @@ select
     event.source_pk,
     event.event_date,
     best_relation.level,
-    best_relation.match_strategy,
-    case best_relation.level
-        when 'L1' then (
-            named_summary.event_id is not null
-            and (named_summary.persons > 1
-                or named_summary.one_person is distinct from candidates.person_key::text)
-        )
-        when 'L2' then (
-            l2_summary.event_id is not null
-            and (l2_summary.persons > 1
-                or l2_summary.one_person is distinct from candidates.person_key::text)
-        )
-        else false
-    end as is_ambiguous,
-    best_relation.level = 'L2'
-    and named_summary.event_id is not null
-    and (named_summary.persons > 1
-        or named_summary.one_person is distinct from candidates.person_key::text)
-        as is_claimed_by_other
+    best_relation.match_strategy
 from best_relation
 inner join candidates
     on candidates.driver_id = best_relation.driver_id
 inner join observational.lead_events as event
     on event.id = best_relation.event_id
-left join named_summary
-    on named_summary.event_id = best_relation.event_id
-left join l2_summary
-    on l2_summary.event_id = best_relation.event_id
