@@ -91,6 +91,87 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return EXIT_OK  # not reached
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from orphans_pipeline.core import review
+
+    outcome = review.review(
+        _engine(),
+        args.action,
+        driver_id=args.driver_id,
+        reviewer=args.by,
+        notes=args.notes,
+        source_table=getattr(args, "source_table", None),
+        source_pk=getattr(args, "source_pk", None),
+        execute=args.execute,
+    )
+    if args.json:
+        print_json(outcome.as_dict())
+        return EXIT_OK
+    verb = "applied" if outcome.executed else "PREVIEW (nothing written; add --execute)"
+    print(
+        f"{outcome.action} {outcome.driver_id}: {outcome.from_status} -> "
+        f"{outcome.to_status} by {outcome.reviewer}: {verb}"
+    )
+    for key, value in outcome.details.items():
+        print(f"  {key}: {json.dumps(value, default=str)}")
+    return EXIT_OK
+
+
+def cmd_review_bulk(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from orphans_pipeline.core import review
+
+    decisions = review.read_decisions(Path(args.file))
+    outcome = review.bulk_review(_engine(), decisions, reviewer=args.by, execute=args.execute)
+    for line in outcome.lines:
+        mark = "ok  " if line.ok else "FAIL"
+        print(f"{mark} line {line.line}: {line.action} {line.driver_id}: {line.message}")
+    if outcome.failed:
+        print(f"{len(outcome.failed)} of {len(outcome.lines)} line(s) would fail: nothing written")
+        return EXIT_FAILED
+    if outcome.executed:
+        print(f"{len(outcome.lines)} decision(s) applied in one transaction")
+    else:
+        print(f"PREVIEW: {len(outcome.lines)} decision(s) would apply; add --execute")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from orphans_pipeline.core import review
+
+    story = review.driver_history(_engine(), args.driver_id)
+    if args.json:
+        print_json(story)
+        return EXIT_OK
+    current = story["current"]
+    print(f"driver {story['driver_id']}")
+    if current:
+        print(
+            f"  status {current['status']} ({current['detected_reason']}), detected "
+            f"{current['detected_at']}, person {current['person_key']}"
+        )
+        print(
+            f"  creation rule {current['creation_rule']}; registry: "
+            f"{current['primary_full_name']} / {current['primary_phone']} / "
+            f"{current['primary_license']}; driver links {current['driver_links_count']}; "
+            f"lead events {current['lead_events_count']}"
+        )
+        for event in (current["evidence_json"] or {}).get("lead_events", []):
+            print(
+                f"    event {event['event_id']} {event['source_table']}/{event['source_pk']} "
+                f"{event['level']} {event['match_strategy']}: {event['why']}"
+            )
+    print("  transitions:")
+    for t in story["transitions"]:
+        run = f" run {t['run_id']}" if t["run_id"] else ""
+        print(
+            f"    #{t['id']} {t['changed_at']:%Y-%m-%d %H:%M:%S%z} {t['from_status'] or '-'} -> "
+            f"{t['to_status']} ({t['to_reason']}) by {t['actor']}{run}: {t['notes'] or ''}"
+        )
+    return EXIT_OK
+
+
 def _positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -136,6 +217,41 @@ def build_parser() -> argparse.ArgumentParser:
     fix_parser.add_argument("--limit", type=_positive_int, default=None)
     fix_parser.add_argument("--output-dir", default=None, help="inside ORPHANS_REPORTS_ROOT")
     fix_parser.set_defaults(func=cmd_fix)
+
+    review_parser = commands.add_parser(
+        "review", help="decide a quarantined driver (a preview unless --execute)"
+    )
+    review_commands = review_parser.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("relink", "link the driver's person to an existing lead -> resolved_relinked"),
+        ("create-lead", "create the missing migrations lead -> resolved_created_lead"),
+        ("purge", "delete the driver link (kept in the history) -> purged"),
+        ("undo", "undo the driver's last review action -> quarantined"),
+    ):
+        sub = review_commands.add_parser(action, help=text)
+        sub.add_argument("--driver-id", required=True)
+        sub.add_argument("--by", required=True, help="the reviewer's name")
+        sub.add_argument("--notes", default="")
+        sub.add_argument("--execute", action="store_true", help="apply (default: preview)")
+        sub.add_argument("--json", action="store_true")
+        if action == "relink":
+            sub.add_argument("--source-table", required=True)
+            sub.add_argument("--source-pk", required=True)
+        sub.set_defaults(func=cmd_review)
+    bulk = review_commands.add_parser(
+        "bulk", help="apply a CSV of decisions, all or nothing (a preview unless --execute)"
+    )
+    bulk.add_argument(
+        "--file", required=True, help="CSV: driver_id,action,source_table,source_pk,notes"
+    )
+    bulk.add_argument("--by", required=True, help="the reviewer's name")
+    bulk.add_argument("--execute", action="store_true")
+    bulk.set_defaults(func=cmd_review_bulk)
+
+    history_parser = commands.add_parser("history", help="a driver's whole story")
+    history_parser.add_argument("driver_id")
+    history_parser.add_argument("--json", action="store_true")
+    history_parser.set_defaults(func=cmd_history)
 
     ui_parser = commands.add_parser("ui", help="start the Dagster UI (dagster dev)")
     ui_parser.add_argument("--host", default="127.0.0.1")
