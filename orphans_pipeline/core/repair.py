@@ -16,5 +16,6 @@ def plan_lead_links(conn: Connection, run_id: str) -> int:
 
 def insert_lead_links(conn: Connection, run_id: str) -> tuple[int, int]:
     """Create the planned links; return (created, lost to a concurrent writer)."""
-    row = sql.run(conn, "pipeline/insert_lead_links", run_id=run_id).one()
-    return int(row.links_created), int(row.links_lost)
+    created = sql.run(conn, "pipeline/insert_lead_links", run_id=run_id).rowcount
+    lost = sql.run(conn, "pipeline/mark_lost_lead_links", run_id=run_id).rowcount
+    return created, lost

@@ -3,8 +3,49 @@
 --   weak_only (L3), ambiguous, claimed_by_other_person, driver_purged (since detection),
 --   no_person (the candidate has no person), lead_row_missing, conflict (the lead row is linked
 --   to another person: never taken from its owner), already_linked (to this person), usable.
--- Returns nothing.
-with judged as (
+-- Lead rows are looked up once per distinct lead, by domain.md's source_pk convention (the
+-- same as orphans.lead_row_exists, which single lookups use). Returns nothing.
+with strong_leads as (
+    select distinct
+        event.source_table,
+        event.source_pk
+    from orphans.run_events as event
+    where event.run_id = :run_id
+        and event.level in ('L1', 'L2')
+),
+
+existing_leads as (
+    select strong_leads.source_table, strong_leads.source_pk
+    from strong_leads
+    where strong_leads.source_table = 'module_ct_cabinet_leads'
+        and exists (
+            select 1
+            from public.module_ct_cabinet_leads as lead
+            where coalesce(lead.external_id, lead.id::text) = strong_leads.source_pk
+        )
+    union all
+    select strong_leads.source_table, strong_leads.source_pk
+    from strong_leads
+    where strong_leads.source_table = 'module_ct_scouting_daily'
+        and exists (
+            select 1
+            from public.module_ct_scouting_daily as lead
+            where lead.id = orphans.source_pk_id(strong_leads.source_pk)
+        )
+    union all
+    select strong_leads.source_table, strong_leads.source_pk
+    from strong_leads
+    where strong_leads.source_table = 'module_ct_migrations'
+        and exists (
+            select 1
+            from public.module_ct_migrations as lead
+            where lead.id = orphans.source_pk_id(strong_leads.source_pk)
+        )
+),
+
+-- Materialized: computed on its own first. Inlined into the UPDATE, the self-join is estimated
+-- at one row and the lead lookups end up repeated for every event.
+judged as materialized (
     select
         event.driver_id,
         event.event_id,
@@ -14,13 +55,15 @@ with judged as (
             when event.is_claimed_by_other then 'claimed_by_other_person'
             when quarantine.status = 'purged' then 'driver_purged'
             when event.person_key is null then 'no_person'
-            when not orphans.lead_row_exists(event.source_table, event.source_pk)
-                then 'lead_row_missing'
+            when existing_leads.source_pk is null then 'lead_row_missing'
             when owner_link.person_key <> event.person_key then 'conflict'
             when owner_link.person_key = event.person_key then 'already_linked'
             else 'usable'
         end as why
     from orphans.run_events as event
+    left join existing_leads
+        on existing_leads.source_table = event.source_table
+        and existing_leads.source_pk = event.source_pk
     left join canon.identity_links as owner_link
         on owner_link.source_table = event.source_table
         and owner_link.source_pk = event.source_pk

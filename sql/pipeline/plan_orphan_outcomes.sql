@@ -113,25 +113,36 @@ links_per_driver as (
     group by created_links.driver_id
 ),
 
+-- Judged once per person (materialized: the outcome columns below read it several times).
+persons_with_lead as materialized (
+    select candidate_persons.person_key
+    from (select distinct person_key from candidates) as candidate_persons
+    where exists (
+        select 1
+        from canon.identity_links as lead_link
+        where lead_link.person_key = candidate_persons.person_key
+            and lead_link.source_table = any (orphans.lead_tables())
+    )
+    union
+    select created_links.person_key
+    from created_links
+),
+
+relinked_persons as materialized (
+    select distinct created_links.person_key
+    from created_links
+),
+
 final_state as (
     select
         candidates.driver_id,
-        exists (
-            select 1
-            from canon.identity_links as lead_link
-            where lead_link.person_key = candidates.person_key
-                and lead_link.source_table = any (orphans.lead_tables())
-        ) or exists (
-            select 1
-            from created_links
-            where created_links.person_key = candidates.person_key
-        ) as has_lead_link,
-        exists (
-            select 1
-            from created_links
-            where created_links.person_key = candidates.person_key
-        ) as was_relinked
+        persons_with_lead.person_key is not null as has_lead_link,
+        relinked_persons.person_key is not null as was_relinked
     from candidates
+    left join persons_with_lead
+        on persons_with_lead.person_key = candidates.person_key
+    left join relinked_persons
+        on relinked_persons.person_key = candidates.person_key
 ),
 
 outcomes as (
