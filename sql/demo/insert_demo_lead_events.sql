@@ -16,7 +16,7 @@ with events as (
             else 'module_ct_migrations'
         end as source_table
     from demo_plan as plan
-    where plan.kind not in ('prior_kept', 'prior_purged', 'prior_released')
+    where plan.kind <> all (array['prior_kept', 'prior_purged', 'prior_released'])
 )
 
 select
