@@ -12,10 +12,6 @@ from orphans_pipeline.core import db, demo, embedded, schema, settings
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class CommandError(RuntimeError):
-    """An expected failure: its message is printed as is, without a traceback."""
-
-
 def _engine() -> Any:
     return db.get_engine()
 
@@ -263,14 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _known_errors() -> tuple[type[BaseException], ...]:
     from orphans_pipeline.core.fix import InvalidRequest
     from orphans_pipeline.core.locking import PipelineBusy
+    from orphans_pipeline.core.review import ReviewRefused
 
+    # ValueError subclasses (bad input) exit 2; the others exit 1.
     return (
-        CommandError,
         settings.ConfigError,
-        db.DatabaseUnavailable,
         demo.DemoDataRefused,
-        InvalidRequest,
         PipelineBusy,
+        InvalidRequest,
+        ReviewRefused,
         ValueError,
     )
 

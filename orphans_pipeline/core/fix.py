@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -141,8 +140,3 @@ def run_fix(engine: Engine, options: FixOptions, run_id: str | None = None) -> F
     return FixResult(
         run_id, options.execute, applied.stats, json_path, csv_path, detected, classified, applied
     )
-
-
-def summary_lines(stats: dict[str, Any]) -> list[str]:
-    width = max(len(key) for key in stats)
-    return [f"{key.ljust(width)}  {value:>10}" for key, value in stats.items()]
