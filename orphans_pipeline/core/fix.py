@@ -1,6 +1,6 @@
 """One run of the pipeline, without Dagster: detect, classify, apply, report.
 
-The Dagster assets call the same steps one by one; the benchmarks and tests call `run_fix`.
+The Dagster assets call the same steps one by one; the tests call `run_fix`.
 Writes of an execute (links, quarantine rows, history) happen in `apply_run`, in one transaction
 under the pipeline lock, so a crash leaves nothing half-written and the next run completes it.
 """
@@ -40,7 +40,6 @@ class FixOptions:
 
 @dataclass
 class ApplyResult:
-    execute: bool
     stats: dict[str, int]
     links_created: int = 0
     quarantine_rows_written: int = 0
@@ -75,7 +74,7 @@ def apply_run(
         sql.run(conn, "pipeline/delete_run_plan", run_id=run_id)
         repair.judge_lead_events(conn, run_id)
         repair.plan_lead_links(conn, run_id)
-        result = ApplyResult(execute=execute, stats={})
+        result = ApplyResult(stats={})
         if execute:
             result.links_created, _lost = repair.insert_lead_links(conn, run_id)
         quarantine.plan_orphan_outcomes(conn, run_id)

@@ -20,7 +20,6 @@ from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
 from orphans_pipeline.core.locking import lock_orphans_pipeline
 
 ACTIONS = ("relink", "create-lead", "purge")
-RESOLVED_STATUS = {"relink": "resolved_relinked", "create-lead": "resolved_created_lead"}
 MAX_TEXT = 2000
 
 
@@ -84,7 +83,8 @@ def _transition(
     reviewer: str,
     notes: str,
     evidence: dict[str, Any],
-) -> int:
+) -> ReviewOutcome:
+    """Move the row to `to_status` and append the history row; return the outcome."""
     resolution = None if to_status == "quarantined" else f"{action} by {reviewer}: {notes}"
     sql.run(
         conn,
@@ -93,7 +93,7 @@ def _transition(
         status=to_status,
         resolution_notes=resolution,
     )
-    return int(
+    history_id = int(
         sql.run(
             conn,
             "review/insert_review_history",
@@ -105,6 +105,17 @@ def _transition(
             notes=notes,
             evidence=json.dumps({"action": action, **evidence}, default=str),
         ).scalar_one()
+    )
+    return ReviewOutcome(
+        row["driver_id"],
+        action,
+        False,
+        reviewer,
+        row["status"],
+        to_status,
+        notes,
+        evidence,
+        history_id,
     )
 
 
@@ -153,7 +164,7 @@ def _relink(
         )
     else:
         details["already_linked"] = True
-    history_id = _transition(
+    return _transition(
         conn,
         row,
         action="relink",
@@ -161,17 +172,6 @@ def _relink(
         reviewer=reviewer,
         notes=notes,
         evidence=details,
-    )
-    return ReviewOutcome(
-        driver_id,
-        "relink",
-        False,
-        reviewer,
-        row["status"],
-        "resolved_relinked",
-        notes,
-        details,
-        history_id,
     )
 
 
@@ -209,7 +209,7 @@ def _create_lead(conn: Connection, driver_id: str, reviewer: str, notes: str) ->
         "event_id": int(event_id),
         "link_id": int(link_id),
     }
-    history_id = _transition(
+    return _transition(
         conn,
         row,
         action="create-lead",
@@ -217,17 +217,6 @@ def _create_lead(conn: Connection, driver_id: str, reviewer: str, notes: str) ->
         reviewer=reviewer,
         notes=notes,
         evidence=details,
-    )
-    return ReviewOutcome(
-        driver_id,
-        "create-lead",
-        False,
-        reviewer,
-        row["status"],
-        "resolved_created_lead",
-        notes,
-        details,
-        history_id,
     )
 
 
@@ -240,7 +229,7 @@ def _purge(conn: Connection, driver_id: str, reviewer: str, notes: str) -> Revie
         )
     deleted = sql.run(conn, "review/delete_driver_link", driver_id=driver_id).scalar()
     details = {"deleted_driver_link": deleted}
-    history_id = _transition(
+    return _transition(
         conn,
         row,
         action="purge",
@@ -248,9 +237,6 @@ def _purge(conn: Connection, driver_id: str, reviewer: str, notes: str) -> Revie
         reviewer=reviewer,
         notes=notes,
         evidence=details,
-    )
-    return ReviewOutcome(
-        driver_id, "purge", False, reviewer, row["status"], "purged", notes, details, history_id
     )
 
 
@@ -286,7 +272,7 @@ def _undo(conn: Connection, driver_id: str, reviewer: str, notes: str) -> Review
             "review/restore_identity_link",
             link=json.dumps(evidence["deleted_driver_link"]),
         ).scalar_one()
-    history_id = _transition(
+    return _transition(
         conn,
         row,
         action="undo",
@@ -294,9 +280,6 @@ def _undo(conn: Connection, driver_id: str, reviewer: str, notes: str) -> Review
         reviewer=reviewer,
         notes=notes,
         evidence=details,
-    )
-    return ReviewOutcome(
-        driver_id, "undo", False, reviewer, row["status"], "quarantined", notes, details, history_id
     )
 
 

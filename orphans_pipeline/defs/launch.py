@@ -62,7 +62,6 @@ def launch_fix_job(
     limit: int | None,
     output_dir: str | None,
     instance: dg.DagsterInstance | None = None,
-    database_url: str | None = None,
 ) -> LaunchOutcome:
     # Refuse bad input here, before a run exists, with the core's own message.
     fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
@@ -89,7 +88,7 @@ def launch_fix_job(
             evaluation.check_name: evaluation.passed
             for evaluation in result.get_asset_check_evaluations()
         }
-        registry = runs.get_run(db.get_engine(database_url), result.run_id)
+        registry = runs.get_run(db.get_engine(), result.run_id)
         return LaunchOutcome(
             run_id=result.run_id,
             execute=execute,
