@@ -27,6 +27,10 @@ class ReviewRefused(ValueError):
     """The request is invalid; nothing was written. The message says why."""
 
 
+class ReviewNotFound(ReviewRefused):
+    """The driver has no quarantine row (or no history): nothing to decide or show."""
+
+
 @dataclass
 class ReviewOutcome:
     driver_id: str
@@ -58,7 +62,7 @@ def _quarantine_row(conn: Connection, driver_id: str) -> dict[str, Any]:
     row = sql.run(conn, "review/select_quarantine_for_review", driver_id=driver_id).mappings()
     found = row.first()
     if found is None:
-        raise ReviewRefused(f"driver {driver_id!r} is not in the quarantine table")
+        raise ReviewNotFound(f"driver {driver_id!r} is not in the quarantine table")
     return dict(found)
 
 
@@ -462,7 +466,7 @@ def driver_history(engine: Engine, driver_id: str) -> dict[str, Any]:
         row = current.first()
         transitions = _history_rows(conn, driver_id)
     if row is None and not transitions:
-        raise ReviewRefused(f"driver {driver_id!r} has no quarantine row and no history")
+        raise ReviewNotFound(f"driver {driver_id!r} has no quarantine row and no history")
     return {
         "driver_id": driver_id,
         "current": dict(row) if row else None,

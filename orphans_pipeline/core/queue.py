@@ -1,0 +1,101 @@
+"""The review queue as readers see it: pages of `ops.v_driver_orphans` and the queue's figures.
+
+The HTTP API and the review page call these; each is one query, whatever the page size.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from orphans_pipeline.core import sql
+
+STATUSES = ("quarantined", "resolved_relinked", "resolved_created_lead", "purged")
+REASONS = (
+    "no_lead_no_events",
+    "no_lead_has_events_repair_failed",
+    "legacy_driver_without_origin",
+    "manual_detection",
+    "no_lead_has_events",
+)
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class OrphanPage:
+    orphans: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total / self.page_size)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "orphans": self.orphans,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "total_pages": self.total_pages,
+        }
+
+
+def list_orphans(
+    engine: Engine,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    status: str | None = None,
+    detected_reason: str | None = None,
+    driver_id: str | None = None,
+) -> OrphanPage:
+    """One page of quarantine rows (every status), ordered by driver id."""
+    if page < 1:
+        raise ValueError(f"page must be at least 1, not {page}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+    if detected_reason is not None and detected_reason not in REASONS:
+        raise ValueError(
+            f"unknown detected_reason {detected_reason!r}: use one of {', '.join(REASONS)}"
+        )
+    with engine.connect() as conn:
+        rows = sql.run(
+            conn,
+            "queue/select_orphans_page",
+            status=status,
+            detected_reason=detected_reason,
+            driver_id=driver_id,
+            page_size=page_size,
+            page_offset=(page - 1) * page_size,
+        ).mappings()
+        found = [dict(row) for row in rows]
+    total = int(found[0]["total"]) if found else 0
+    orphans = [
+        {key: value for key, value in row.items() if key != "total"}
+        for row in found
+        if row["driver_id"] is not None
+    ]
+    return OrphanPage(orphans, total, page, page_size)
+
+
+def orphan_metrics(engine: Engine) -> dict[str, Any]:
+    """Totals of the queue: by status (every row), by reason (rows still quarantined)."""
+    with engine.connect() as conn:
+        row = dict(sql.run(conn, "queue/select_orphan_metrics").mappings().one())
+    by_status = {status: int(row["by_status"].get(status, 0)) for status in STATUSES}
+    by_reason = {reason: int(row["by_reason"].get(reason, 0)) for reason in REASONS}
+    return {
+        "total_orphans": int(row["total_orphans"] or 0),
+        "by_status": by_status,
+        "by_reason": by_reason,
+        "quarantined": by_status["quarantined"],
+        "resolved_relinked": by_status["resolved_relinked"],
+        "with_lead_events": int(row["with_lead_events"]),
+        "without_lead_events": int(row["without_lead_events"]),
+        "last_updated_at": row["last_updated_at"],
+    }
