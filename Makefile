@@ -8,7 +8,7 @@ export DAGSTER_HOME := $(CURDIR)
 DRIVERS ?= 2000
 SEED ?= 42
 
-.PHONY: install run test lint ui stop clean
+.PHONY: install run test lint ui serve stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(STAMP)
 
 ui: $(STAMP)
 	$(BIN)/orphans-pipeline ui
+
+## make serve: the HTTP API and the review page on http://127.0.0.1:8000/orphans.
+serve: $(STAMP)
+	$(BIN)/orphans-pipeline serve
 
 stop: $(STAMP)
 	$(BIN)/orphans-pipeline db stop

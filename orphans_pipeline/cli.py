@@ -87,6 +87,18 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return EXIT_OK  # not reached
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from orphans_pipeline.api.app import create_app
+
+    app = create_app()
+    print(f"Review page on http://{args.host}:{args.port}/orphans, API docs on /docs")
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from orphans_pipeline.core import review
 
@@ -248,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     history_parser.add_argument("driver_id")
     history_parser.add_argument("--json", action="store_true")
     history_parser.set_defaults(func=cmd_history)
+
+    serve_parser = commands.add_parser(
+        "serve", help="start the HTTP API and the review page (/orphans)"
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.set_defaults(func=cmd_serve)
 
     ui_parser = commands.add_parser("ui", help="start the Dagster UI (dagster dev)")
     ui_parser.add_argument("--host", default="127.0.0.1")

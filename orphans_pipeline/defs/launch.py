@@ -62,6 +62,8 @@ def launch_fix_job(
     limit: int | None,
     output_dir: str | None,
     instance: dg.DagsterInstance | None = None,
+    launched_by: str = "cli",
+    tags: dict[str, str] | None = None,
 ) -> LaunchOutcome:
     # Refuse bad input here, before a run exists, with the core's own message.
     fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
@@ -71,7 +73,7 @@ def launch_fix_job(
             dg.reconstructable(orphans_fix_job_definition),
             instance=active,
             run_config=run_config,
-            tags={**PIPELINE_TAG, "orphans/launched_by": "cli"},
+            tags={**(tags or {}), **PIPELINE_TAG, "orphans/launched_by": launched_by},
             raise_on_error=False,
         )
         failed_checks = [

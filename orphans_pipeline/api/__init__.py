@@ -1,0 +1,1 @@
+"""The HTTP API and the review page (FastAPI), over the same core as the CLI."""

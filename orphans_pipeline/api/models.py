@@ -1,0 +1,145 @@
+"""Request and response bodies: the OpenAPI schema is generated from these."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from orphans_pipeline.core.review import MAX_TEXT
+
+Status = Literal["quarantined", "resolved_relinked", "resolved_created_lead", "purged"]
+Reason = Literal[
+    "no_lead_no_events",
+    "no_lead_has_events_repair_failed",
+    "legacy_driver_without_origin",
+    "manual_detection",
+    "no_lead_has_events",
+]
+# Driver ids are letters, digits and `_ . : -`: anything else is a malformed id, refused with
+# 422 before it reaches a query (values are bound parameters anyway).
+DRIVER_ID_PATTERN = r"^[\w.:-]{1,64}$"
+DriverId = Annotated[str, StringConstraints(pattern=DRIVER_ID_PATTERN)]
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+LeadTable = Literal["module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations"]
+
+
+class Strict(BaseModel):
+    # Strict: `"execute": 1` or `"limit": "5"` is a mistake to refuse, not a value to coerce.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Orphan(BaseModel):
+    driver_id: str
+    person_key: UUID | None
+    detected_at: datetime
+    detected_reason: Reason
+    creation_rule: str | None
+    status: Status
+    resolved_at: datetime | None
+    resolution_notes: str | None
+    primary_phone: str | None
+    primary_license: str | None
+    primary_full_name: str | None
+    driver_links_count: int
+    lead_events_count: int
+    evidence_json: dict[str, Any] | None
+
+
+class OrphanPage(BaseModel):
+    orphans: list[Orphan]
+    total: int
+    page: int
+    page_size: int
+    total_pages: int
+
+
+class OrphanMetrics(BaseModel):
+    total_orphans: int
+    by_status: dict[Status, int]
+    by_reason: dict[Reason, int] = Field(description="Rows currently quarantined, by reason")
+    quarantined: int
+    resolved_relinked: int
+    with_lead_events: int
+    without_lead_events: int
+    last_updated_at: datetime | None
+
+
+class RunFixRequest(Strict):
+    execute: bool = Field(default=False, description="Write (needs ENABLE_ORPHANS_FIX=true)")
+    limit: int | None = Field(default=None, ge=1, description="Only the first N candidates")
+    output_dir: Text | None = Field(default=None, description="Inside the reports root")
+
+
+class RunFixStarted(BaseModel):
+    run_id: str
+    execute: bool
+    status_url: str
+    dagster_ui_url: str
+
+
+class FixRun(BaseModel):
+    run_id: str
+    status: str | None = Field(description="Dagster's run status (SUCCESS, FAILURE, STARTED, ...)")
+    finished: bool
+    mode: Literal["execute", "dry_run"] | None
+    registry_status: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    stats: dict[str, int] | None
+    checks: dict[str, bool]
+    error: str | None
+    report_json_path: str | None
+    report_csv_path: str | None
+    drivers: list[dict[str, str]] = Field(description="The report's first 100 rows")
+    drivers_total: int | None
+
+
+class ReviewRequest(Strict):
+    reviewer: Name
+    notes: Text = ""
+    execute: bool = Field(default=False, description="Apply (default: a preview, nothing kept)")
+
+
+class RelinkRequest(ReviewRequest):
+    source_table: LeadTable
+    source_pk: Name
+
+
+class ReviewResult(BaseModel):
+    driver_id: str
+    action: str
+    executed: bool
+    reviewer: str
+    from_status: str
+    to_status: str
+    notes: str
+    details: dict[str, Any]
+    history_id: int | None
+
+
+class Transition(BaseModel):
+    id: int
+    changed_at: datetime
+    from_status: Status | None
+    to_status: Status
+    from_reason: Reason | None
+    to_reason: Reason | None
+    actor: str
+    run_id: str | None
+    notes: str | None
+    evidence: dict[str, Any] | None
+
+
+class DriverHistory(BaseModel):
+    driver_id: str
+    current: dict[str, Any] | None
+    transitions: list[Transition]
+
+
+class Problem(BaseModel):
+    detail: str
