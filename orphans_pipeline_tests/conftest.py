@@ -5,6 +5,7 @@ each test module (`engine`) and each test that asks for `fresh_engine` gets its 
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,10 @@ def _admin_url() -> str:
 def _execute(admin_url: str, statement: psql.Composable) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(statement)
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def _url_for(admin_url: str, database: str) -> str:
@@ -112,3 +117,21 @@ def reports_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     monkeypatch.setenv("ORPHANS_REPORTS_ROOT", str(root))
     return root
+
+
+@pytest.fixture
+def dagster_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module_databases: DatabaseFactory
+) -> Path:
+    """A real instance: dagster.yaml of the repository, storage in a fresh PostgreSQL db."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", home / "dagster.yaml")
+    storage = module_databases.create("dagster", template="template0")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv(
+        "ORPHANS_DAGSTER_STORAGE_URL", settings.with_driver(url_of(storage), "psycopg2")
+    )
+    monkeypatch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("ORPHANS_DAGSTER_COMPUTE_LOGS", str(tmp_path / "logs"))
+    return home

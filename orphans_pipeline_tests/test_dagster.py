@@ -1,7 +1,6 @@
 """The Dagster layer: definitions load, the schedule, one in-process run per mode, a failing
 integrity check, and the CLI's `fix` on a PostgreSQL-backed instance."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -9,10 +8,10 @@ import pytest
 from sqlalchemy import Engine
 
 from orphans_pipeline import cli
-from orphans_pipeline.core import demo, schema, settings
+from orphans_pipeline.core import demo, schema
 from orphans_pipeline.definitions import build_definitions, defs
 from orphans_pipeline.defs.resources import CT4Database
-from orphans_pipeline_tests.conftest import DatabaseFactory
+from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.ct4 import CT4, snapshot
 
 ASSETS = {
@@ -27,10 +26,6 @@ CHECKS = {
     "ops_views_exclude_quarantined_drivers",
     "quarantine_has_audit_trail",
 }
-
-
-def url_of(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
 
 
 def job_for(engine: Engine) -> dg.JobDefinition:
@@ -122,24 +117,6 @@ def test_integrity_check_failure_fails_the_run(demo_engine: Engine) -> None:
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [e.check_name for e in failed] == ["no_operational_orphans"]
     assert failed[0].metadata["count"].value > 0
-
-
-@pytest.fixture
-def dagster_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module_databases: DatabaseFactory
-) -> Path:
-    """A real instance: dagster.yaml of the repository, storage in a fresh PostgreSQL db."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", home / "dagster.yaml")
-    storage = module_databases.create("dagster", template="template0")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.setenv(
-        "ORPHANS_DAGSTER_STORAGE_URL", settings.with_driver(url_of(storage), "psycopg2")
-    )
-    monkeypatch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(tmp_path / "artifacts"))
-    monkeypatch.setenv("ORPHANS_DAGSTER_COMPUTE_LOGS", str(tmp_path / "logs"))
-    return home
 
 
 @pytest.mark.usefixtures("reports_root")

@@ -1,0 +1,413 @@
+"""The HTTP API and the review page against a real PostgreSQL: every endpoint, its auth and
+its refusals, with figures checked against the database itself."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, event, text
+
+from orphans_pipeline.api.app import PREFIX, create_app
+from orphans_pipeline.api.settings import ApiSettings
+from orphans_pipeline.core import demo, fix, schema
+from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
+from orphans_pipeline_tests.ct4 import CT4, snapshot
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TABLES = schema.CT4_TABLES + schema.OWNED_TABLES
+
+
+@pytest.fixture(scope="module")
+def reports_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="module")
+def demo_db(module_databases: DatabaseFactory, reports_dir: Path) -> Iterator[Engine]:
+    """300 demo drivers after one execute: every status and reason is in the queue."""
+    engine = module_databases.create("api")
+    demo.load_demo_data(engine, 300, seed=11)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ORPHANS_REPORTS_ROOT", str(reports_dir))
+        fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    yield engine
+
+
+def client_for(engine: Engine, **settings: Any) -> TestClient:
+    settings.setdefault("api_token", TOKEN)
+    return TestClient(create_app(ApiSettings(**settings), engine=lambda: engine))
+
+
+@pytest.fixture(scope="module")
+def client(demo_db: Engine) -> Iterator[TestClient]:
+    with client_for(demo_db) as api:
+        yield api
+
+
+def scalar(engine: Engine, statement: str, **params: Any) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(text(statement), params).scalar_one()
+
+
+def quarantined_driver(engine: Engine, offset: int = 0) -> str:
+    driver: str = scalar(
+        engine,
+        "select driver_id from canon.driver_orphan_quarantine where status = 'quarantined' "
+        "order by driver_id offset :offset limit 1",
+        offset=offset,
+    )
+    return driver
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def test_list_pages_through_every_quarantine_row(client: TestClient, demo_db: Engine) -> None:
+    total = scalar(demo_db, "select count(*) from canon.driver_orphan_quarantine")
+    seen: list[str] = []
+    page = 1
+    while True:
+        body = client.get(PREFIX, params={"page": page, "page_size": 40}).json()
+        assert (body["total"], body["page"], body["page_size"]) == (total, page, 40)
+        assert body["total_pages"] == -(-total // 40)
+        if not body["orphans"]:
+            break
+        seen += [orphan["driver_id"] for orphan in body["orphans"]]
+        page += 1
+    assert seen == sorted(seen) and len(set(seen)) == total
+    assert page == body["total_pages"] + 1
+    first = client.get(PREFIX, params={"page_size": 1}).json()["orphans"][0]
+    assert set(first) == {
+        "driver_id",
+        "person_key",
+        "detected_at",
+        "detected_reason",
+        "creation_rule",
+        "status",
+        "resolved_at",
+        "resolution_notes",
+        "primary_phone",
+        "primary_license",
+        "primary_full_name",
+        "driver_links_count",
+        "lead_events_count",
+        "evidence_json",
+    }
+
+
+def test_list_filters_by_status_reason_and_driver(client: TestClient, demo_db: Engine) -> None:
+    body = client.get(
+        PREFIX,
+        params={"status": "quarantined", "detected_reason": "no_lead_no_events", "page_size": 500},
+    ).json()
+    expected = scalar(
+        demo_db,
+        "select count(*) from canon.driver_orphan_quarantine "
+        "where status = 'quarantined' and detected_reason = 'no_lead_no_events'",
+    )
+    assert body["total"] == expected > 0 == body["total"] - len(body["orphans"])
+    assert {(o["status"], o["detected_reason"]) for o in body["orphans"]} == {
+        ("quarantined", "no_lead_no_events")
+    }
+    driver = body["orphans"][0]["driver_id"]
+    one = client.get(PREFIX, params={"driver_id": driver}).json()
+    assert [o["driver_id"] for o in one["orphans"]] == [driver] and one["total"] == 1
+    none = client.get(PREFIX, params={"driver_id": "nobody"}).json()
+    assert (none["orphans"], none["total"], none["total_pages"]) == ([], 0, 0)
+
+
+def test_a_page_is_one_query_whatever_its_size(demo_db: Engine) -> None:
+    engine = create_engine(url_of(demo_db))
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with client_for(engine) as api:
+        for size in (1, 25):
+            statements.clear()
+            assert len(api.get(PREFIX, params={"page_size": size}).json()["orphans"]) == size
+            assert len(statements) == 1, statements
+    engine.dispose()
+
+
+def test_metrics_are_the_database_figures(client: TestClient, demo_db: Engine) -> None:
+    metrics = client.get(f"{PREFIX}/metrics").json()
+
+    def count(where: str) -> int:
+        return int(scalar(demo_db, f"select count(*) from canon.driver_orphan_quarantine {where}"))  # noqa: S608
+
+    assert metrics["total_orphans"] == count("")
+    assert set(metrics["by_status"]) == {
+        "quarantined",
+        "resolved_relinked",
+        "resolved_created_lead",
+        "purged",
+    }
+    for status, rows in metrics["by_status"].items():
+        assert rows == count(f"where status = '{status}'")
+    assert metrics["quarantined"] == metrics["by_status"]["quarantined"] > 0
+    assert metrics["resolved_relinked"] == metrics["by_status"]["resolved_relinked"] > 0
+    assert sum(metrics["by_reason"].values()) == metrics["quarantined"]
+    assert metrics["by_reason"]["no_lead_no_events"] == count(
+        "where status = 'quarantined' and detected_reason = 'no_lead_no_events'"
+    )
+    with_events = count("where coalesce((evidence_json ->> 'lead_events_count')::int, 0) > 0")
+    assert metrics["with_lead_events"] == with_events > 0
+    assert metrics["without_lead_events"] == metrics["total_orphans"] - with_events > 0
+    last = scalar(demo_db, "select max(changed_at) from canon.driver_orphan_quarantine_history")
+    assert metrics["last_updated_at"].replace("Z", "+00:00") == last.isoformat()
+
+
+def test_history_of_a_driver(client: TestClient, demo_db: Engine) -> None:
+    driver = quarantined_driver(demo_db)
+    story = client.get(f"{PREFIX}/{driver}/history").json()
+    assert story["driver_id"] == driver and story["current"]["status"] == "quarantined"
+    assert story["transitions"][0]["from_status"] is None
+    assert story["transitions"][-1]["to_status"] == "quarantined"
+    missing = client.get(f"{PREFIX}/nobody/history")
+    assert missing.status_code == 404 and "no quarantine row" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": 0}, "page"),
+        ({"page": -1}, "page"),
+        ({"page": "x"}, "page"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 501}, "page_size"),
+        ({"status": "lost"}, "status"),
+        ({"detected_reason": "because"}, "detected_reason"),
+        ({"driver_id": "1' or '1'='1"}, "driver_id"),
+        ({"driver_id": "x; drop table canon.identity_links; --"}, "driver_id"),
+        ({"driver_id": "a" * 65}, "driver_id"),
+        ({"driver_id": "nul\x00byte"}, "driver_id"),
+    ],
+)
+def test_bad_query_is_refused_with_the_field_named(
+    client: TestClient, params: dict[str, Any], field: str
+) -> None:
+    response = client.get(PREFIX, params=params)
+    assert response.status_code == 422
+    assert [error["loc"][-1] for error in response.json()["detail"]] == [field]
+
+
+def test_malformed_ids_in_paths_are_refused(client: TestClient) -> None:
+    assert client.get(f"{PREFIX}/a%20b/history").status_code == 422
+    assert client.get(f"{PREFIX}/x'%3B--/history").status_code == 422
+    assert client.get(f"{PREFIX}/runs/not-a-run").status_code == 422
+    body = {"reviewer": "ana"}
+    assert client.post(f"{PREFIX}/a%27b/purge", json=body, headers=AUTH).status_code == 422
+
+
+def test_database_down_is_503_not_500(demo_db: Engine) -> None:
+    down = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with client_for(down) as api:
+        response = api.get(f"{PREFIX}/metrics")
+    assert response.status_code == 503 and response.json()["detail"].startswith("database:")
+
+
+# --- auth ---------------------------------------------------------------------------------------
+
+
+def test_writes_need_the_token_and_are_refused_without_one(demo_db: Engine) -> None:
+    driver = quarantined_driver(demo_db)
+    url, body = f"{PREFIX}/{driver}/purge", {"reviewer": "ana", "execute": True}
+    before = snapshot(demo_db, TABLES)
+    with client_for(demo_db) as api:
+        missing = api.post(url, json=body)
+        assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+        wrong = api.post(url, json=body, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.json()["detail"] == "wrong bearer token"
+        # A cookie is not enough for a change: another site could make the browser send it.
+        api.cookies.set("orphans_api_token", TOKEN)
+        assert api.post(url, json=body).status_code == 401
+        assert api.post(f"{PREFIX}/run-fix", json={}).status_code == 401
+    with client_for(demo_db, api_token=None) as api:
+        refused = api.post(url, json=body, headers=AUTH)
+        assert refused.status_code == 403 and "ORPHANS_API_TOKEN" in refused.json()["detail"]
+        assert api.get(f"{PREFIX}/metrics").status_code == 200
+    assert snapshot(demo_db, TABLES) == before
+
+
+def test_reads_can_require_the_token(demo_db: Engine) -> None:
+    with client_for(demo_db, read_requires_token=True) as api:
+        for path in (PREFIX, f"{PREFIX}/metrics", "/orphans"):
+            assert api.get(path).status_code == 401, path
+        assert api.get(PREFIX, headers=AUTH).status_code == 200
+        api.cookies.set("orphans_api_token", TOKEN)
+        assert api.get(f"{PREFIX}/metrics").status_code == 200
+        page = api.get("/orphans")
+        assert page.status_code == 200 and 'data-testid="orphans-table"' in page.text
+
+
+# --- reviews ------------------------------------------------------------------------------------
+
+
+def test_purge_preview_writes_nothing_then_execute_purges(
+    client: TestClient, demo_db: Engine
+) -> None:
+    driver = quarantined_driver(demo_db, offset=1)
+    url = f"{PREFIX}/{driver}/purge"
+    before = snapshot(demo_db, TABLES)
+    preview = client.post(url, json={"reviewer": "ana", "notes": "fake"}, headers=AUTH)
+    assert preview.status_code == 200
+    assert (preview.json()["executed"], preview.json()["to_status"]) == (False, "purged")
+    assert snapshot(demo_db, TABLES) == before
+    done = client.post(
+        url, json={"reviewer": "ana", "notes": "fake", "execute": True}, headers=AUTH
+    )
+    assert done.status_code == 200 and done.json()["executed"] is True
+    row = CT4(demo_db).quarantine_row(driver)
+    assert row is not None and row["status"] == "purged"
+    last = client.get(f"{PREFIX}/{driver}/history").json()["transitions"][-1]
+    assert (last["from_status"], last["to_status"], last["actor"]) == (
+        "quarantined",
+        "purged",
+        "ana",
+    )
+    again = client.post(url, json={"reviewer": "ana", "execute": True}, headers=AUTH)
+    assert again.status_code == 400 and "purged" in again.json()["detail"]
+
+
+def test_create_lead_and_undo(client: TestClient, demo_db: Engine) -> None:
+    driver = quarantined_driver(demo_db, offset=2)
+    body = {"reviewer": "luis", "notes": "joined by phone", "execute": True}
+    created = client.post(f"{PREFIX}/{driver}/create-lead", json=body, headers=AUTH)
+    assert created.status_code == 200 and created.json()["to_status"] == "resolved_created_lead"
+    assert client.get(PREFIX, params={"driver_id": driver}).json()["orphans"][0]["status"] == (
+        "resolved_created_lead"
+    )
+    undone = client.post(f"{PREFIX}/{driver}/undo", json=body, headers=AUTH)
+    assert undone.status_code == 200 and undone.json()["to_status"] == "quarantined"
+
+
+def test_relink_refusals_and_success(client: TestClient, demo_db: Engine) -> None:
+    driver = quarantined_driver(demo_db, offset=3)
+    url = f"{PREFIX}/{driver}/relink"
+    base = {"reviewer": "ana", "execute": True}
+    missing = client.post(
+        url,
+        json={**base, "source_table": "module_ct_migrations", "source_pk": "999999"},
+        headers=AUTH,
+    )
+    assert missing.status_code == 400 and "999999" in missing.json()["detail"]
+    wrong_table = client.post(
+        url, json={**base, "source_table": "drivers", "source_pk": "1"}, headers=AUTH
+    )
+    assert wrong_table.status_code == 422
+    extra = client.post(url, json={**base, "source_pk": "1", "admin": True}, headers=AUTH)
+    assert extra.status_code == 422
+    pk = CT4(demo_db).lead("module_ct_scouting_daily")
+    done = client.post(
+        url,
+        json={**base, "source_table": "module_ct_scouting_daily", "source_pk": pk},
+        headers=AUTH,
+    )
+    assert done.status_code == 200 and done.json()["to_status"] == "resolved_relinked"
+    unknown = client.post(f"{PREFIX}/nobody/purge", json=base, headers=AUTH)
+    assert unknown.status_code == 404
+
+
+def test_review_body_is_validated(client: TestClient, demo_db: Engine) -> None:
+    url = f"{PREFIX}/{quarantined_driver(demo_db)}/purge"
+    for body in ({}, {"reviewer": ""}, {"reviewer": "   "}, {"reviewer": "a", "notes": "x" * 2001}):
+        assert client.post(url, json=body, headers=AUTH).status_code == 422, body
+    assert client.post(url, content=b"not json", headers=AUTH).status_code == 422
+
+
+# --- run-fix ------------------------------------------------------------------------------------
+
+
+def wait_for_run(api: TestClient, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run: dict[str, Any] = api.get(f"{PREFIX}/runs/{run_id}").json()
+        if run["finished"]:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+@pytest.fixture
+def fix_env(
+    demo_db: Engine, dagster_home: Path, reports_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    monkeypatch.setenv("DATABASE_URL", url_of(demo_db))
+    monkeypatch.setenv("ORPHANS_REPORTS_ROOT", str(reports_dir))
+    return reports_dir
+
+
+def test_run_fix_dry_run_returns_a_run_id_then_its_result(demo_db: Engine, fix_env: Path) -> None:
+    before = snapshot(demo_db, TABLES)
+    with client_for(demo_db) as api:
+        started = api.post(f"{PREFIX}/run-fix", json={"limit": 5}, headers=AUTH)
+        assert started.status_code == 202, started.text
+        body = started.json()
+        assert body["execute"] is False and body["dagster_ui_url"].endswith(body["run_id"])
+        run = wait_for_run(api, body["run_id"])
+    assert (run["status"], run["mode"], run["registry_status"]) == (
+        "SUCCESS",
+        "dry_run",
+        "succeeded",
+    )
+    assert run["stats"]["processed"] == 5 == run["drivers_total"] == len(run["drivers"])
+    assert run["checks"] == {}  # checks report on an execute only
+    assert Path(run["report_csv_path"]).parent == fix_env
+    assert snapshot(demo_db, TABLES) == before
+
+
+def test_run_fix_execute_needs_the_switch(demo_db: Engine, fix_env: Path) -> None:
+    with client_for(demo_db) as api:
+        refused = api.post(f"{PREFIX}/run-fix", json={"execute": True}, headers=AUTH)
+        assert refused.status_code == 403 and "ENABLE_ORPHANS_FIX" in refused.json()["detail"]
+    with client_for(demo_db, enable_fix=True) as api:
+        started = api.post(f"{PREFIX}/run-fix", json={"execute": True}, headers=AUTH)
+        assert started.status_code == 202, started.text
+        run = wait_for_run(api, started.json()["run_id"])
+    assert (run["status"], run["mode"]) == ("SUCCESS", "execute")
+    assert run["checks"] == {
+        "no_operational_orphans": True,
+        "ops_views_exclude_quarantined_drivers": True,
+        "quarantine_has_audit_trail": True,
+    }
+
+
+def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: Path) -> None:
+    with client_for(demo_db, enable_fix=True) as api:
+        outside = api.post(
+            f"{PREFIX}/run-fix", json={"output_dir": str(tmp_path / "elsewhere")}, headers=AUTH
+        )
+        assert outside.status_code == 400 and "outside the reports root" in outside.json()["detail"]
+        escape = api.post(f"{PREFIX}/run-fix", json={"output_dir": "../../etc"}, headers=AUTH)
+        assert escape.status_code == 400
+        for body in ({"limit": 0}, {"limit": -3}, {"limit": "ten"}, {"execute": "maybe"}, {"x": 1}):
+            assert api.post(f"{PREFIX}/run-fix", json=body, headers=AUTH).status_code == 422, body
+        unknown = api.get(f"{PREFIX}/runs/00000000-0000-0000-0000-000000000000")
+        assert unknown.status_code == 404
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def test_page_shows_metrics_filters_and_rows(client: TestClient, demo_db: Engine) -> None:
+    metrics = client.get(f"{PREFIX}/metrics").json()
+    page = client.get("/orphans", params={"status": "quarantined", "page_size": 25})
+    assert page.status_code == 200
+    assert f'data-testid="metric-quarantined">{metrics["quarantined"]}<' in page.text
+    assert page.text.count('data-testid="row-') == min(25, metrics["quarantined"])
+    assert 'data-testid="purge-' in page.text
+    assert f"{metrics['quarantined']} orphan(s)" in page.text
+    bad = client.get("/orphans", params={"status": "lost", "page_size": 7})
+    assert bad.status_code == 400 and "unknown status" in bad.text and "page size 7" in bad.text
+
+
+def test_page_escapes_what_it_shows(fresh_engine: Engine, reports_root: Path) -> None:
+    data = CT4(fresh_engine)
+    hostile = "<script>alert(1)</script>"
+    data.quarantine("evil", data.driver("evil", data.person(name=hostile)))
+    with client_for(fresh_engine) as api:
+        page = api.get("/orphans")
+    assert hostile not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
