@@ -1,0 +1,187 @@
+"""Alerts: what they say, where they go (a Slack-compatible webhook and/or e-mail), and the
+registry queries the alert sensors read. No Dagster here: the sensors decide when to alert.
+
+Delivery never raises: each target is tried a few times with a growing pause, and what still
+fails is logged and reported back, so the caller can keep it for a later attempt.
+"""
+
+import json
+import logging
+import os
+import smtplib
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import Engine
+
+from orphans_pipeline.core import sql
+
+LOG = logging.getLogger(__name__)
+MAX_DRIVER_IDS = 20
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert: `key` identifies what it is about, so it is never sent twice."""
+
+    key: str
+    kind: str  # check_failed | new_quarantined | stale
+    severity: str  # ERROR | WARN
+    title: str
+    text: str
+    check: str | None = None
+    count: int = 0
+    driver_ids: list[str] = field(default_factory=list)
+    run_id: str | None = None
+    run_url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        lines = [f"[{self.severity}] {self.title}", self.text]
+        if self.driver_ids:
+            more = (
+                f" (+{self.count - len(self.driver_ids)} more)"
+                if self.count > len(self.driver_ids)
+                else ""
+            )
+            lines.append(f"drivers: {', '.join(self.driver_ids)}{more}")
+        if self.run_url:
+            lines.append(f"run: {self.run_url}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "orphans-pipeline@localhost"
+    smtp_to: tuple[str, ...] = ()
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    dagster_ui_url: str = "http://127.0.0.1:3000"
+    attempts: int = 3
+    timeout_seconds: float = 10.0
+    pause_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls) -> "AlertSettings":
+        env = os.environ
+        to = env.get("ORPHANS_ALERT_EMAIL_TO", "")
+        recipients = tuple(address.strip() for address in to.split(",") if address.strip())
+        return cls(
+            webhook_url=env.get("ORPHANS_ALERT_WEBHOOK_URL") or None,
+            smtp_host=env.get("ORPHANS_ALERT_SMTP_HOST") or None,
+            smtp_port=int(env.get("ORPHANS_ALERT_SMTP_PORT") or 25),
+            smtp_from=env.get("ORPHANS_ALERT_EMAIL_FROM") or cls.smtp_from,
+            smtp_to=recipients,
+            smtp_user=env.get("ORPHANS_ALERT_SMTP_USER") or None,
+            smtp_password=env.get("ORPHANS_ALERT_SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("ORPHANS_ALERT_SMTP_STARTTLS", "").lower() in ("1", "true"),
+            dagster_ui_url=(env.get("ORPHANS_DAGSTER_UI_URL") or cls.dagster_ui_url).rstrip("/"),
+            pause_seconds=float(env.get("ORPHANS_ALERT_RETRY_PAUSE_SECONDS") or cls.pause_seconds),
+        )
+
+    @property
+    def targets(self) -> list[str]:
+        found = ["webhook"] if self.webhook_url else []
+        if self.smtp_host and self.smtp_to:
+            found.append("email")
+        return found
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.dagster_ui_url}/runs/{run_id}"
+
+
+def webhook_payload(alert: Alert) -> dict[str, Any]:
+    """Slack's incoming-webhook shape (`text` + `blocks`), with the alert's fields as data."""
+    return {
+        "text": alert.summary(),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": alert.title[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": alert.summary()[:3000]}},
+        ],
+        "alert": alert.as_dict(),
+    }
+
+
+def send_webhook(alert: Alert, settings: AlertSettings) -> None:
+    assert settings.webhook_url
+    request = urllib.request.Request(
+        settings.webhook_url,
+        data=json.dumps(webhook_payload(alert)).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=settings.timeout_seconds) as response:
+        if response.status >= 300:
+            raise OSError(f"webhook answered {response.status}")
+
+
+def send_email(alert: Alert, settings: AlertSettings) -> None:
+    assert settings.smtp_host
+    message = EmailMessage()
+    message["Subject"] = f"[orphans {alert.severity}] {alert.title}"
+    message["From"] = settings.smtp_from
+    message["To"] = ", ".join(settings.smtp_to)
+    message.set_content(alert.summary() + "\n\n" + json.dumps(alert.as_dict(), indent=2))
+    server = (settings.smtp_host, settings.smtp_port)
+    with smtplib.SMTP(*server, timeout=settings.timeout_seconds) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+        smtp.send_message(message)
+
+
+SENDERS = {"webhook": send_webhook, "email": send_email}
+
+
+def deliver(alert: Alert, settings: AlertSettings, targets: list[str] | None = None) -> list[str]:
+    """Send `alert` to each target, retrying; return the targets that still failed."""
+    failed = []
+    for target in targets if targets is not None else settings.targets:
+        for attempt in range(1, settings.attempts + 1):
+            try:
+                SENDERS[target](alert, settings)
+                break
+            except Exception as exc:  # any failure of the far end: retry, then report
+                LOG.warning("alert %s to %s: attempt %d: %s", alert.key, target, attempt, exc)
+                if attempt < settings.attempts:
+                    time.sleep(settings.pause_seconds * attempt)
+        else:
+            LOG.error("alert %s to %s not delivered after %d attempts", alert.key, target, attempt)
+            failed.append(target)
+    return failed
+
+
+# --- what the sensors read --------------------------------------------------------------------
+
+
+def finished_executes(
+    engine: Engine, after: datetime, after_run_id: str = "", max_runs: int = 50
+) -> list[dict[str, Any]]:
+    """Executes closed after (`after`, `after_run_id`), with the drivers each newly quarantined."""
+    with engine.connect() as conn:
+        rows = sql.run(
+            conn,
+            "alerts/select_finished_executes",
+            after=after,
+            after_run_id=after_run_id,
+            max_runs=max_runs,
+            max_ids=MAX_DRIVER_IDS,
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def last_successful_execute(engine: Engine) -> tuple[datetime | None, str | None]:
+    with engine.connect() as conn:
+        row = sql.run(conn, "alerts/select_last_successful_execute").mappings().one()
+    return row["finished_at"], row["run_id"]
