@@ -5,6 +5,7 @@ import os
 import dagster as dg
 
 from orphans_pipeline.defs import assets, checks
+from orphans_pipeline.defs.alerts import ALERT_SENSORS
 from orphans_pipeline.defs.jobs import orphans_fix_job
 from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline.defs.review import orphans_review_job
@@ -29,6 +30,7 @@ def build_definitions(
         ],
         jobs=[orphans_fix_job, orphans_review_job],
         schedules=[orphans_weekly_schedule(schedule_timezone)],
+        sensors=ALERT_SENSORS,
         resources={"ct4": ct4 or CT4Database()},
     )
 

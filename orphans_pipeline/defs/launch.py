@@ -9,6 +9,16 @@ import dagster as dg
 from orphans_pipeline.core import db, fix, runs
 from orphans_pipeline.defs.jobs import PIPELINE_TAG
 
+DRY_RUN_ASSETS = {
+    dg.AssetKey(name)
+    for name in (
+        "detected_orphans",
+        "classified_orphans",
+        "relinked_links",
+        "driver_orphan_quarantine",
+    )
+}
+
 
 def orphans_fix_job_definition() -> dg.JobDefinition:
     from orphans_pipeline.definitions import defs
@@ -69,11 +79,21 @@ def launch_fix_job(
     fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
     run_config: dict[str, Any] = {"execute": execute, "limit": limit, "output_dir": output_dir}
     with _instance(instance) as active:
+        job = dg.reconstructable(orphans_fix_job_definition)
+        if not execute:
+            # A dry run leaves the checks (and the views) out of the run altogether, so the UI
+            # keeps showing the last execute's evaluations instead of "skipped".
+            job = job.get_subset(asset_selection=DRY_RUN_ASSETS, asset_check_selection=set())
         result = dg.execute_job(
-            dg.reconstructable(orphans_fix_job_definition),
+            job,
             instance=active,
             run_config=run_config,
-            tags={**(tags or {}), **PIPELINE_TAG, "orphans/launched_by": launched_by},
+            tags={
+                **(tags or {}),
+                **PIPELINE_TAG,
+                "orphans/launched_by": launched_by,
+                "orphans/mode": "execute" if execute else "dry_run",
+            },
             raise_on_error=False,
         )
         failed_checks = [
