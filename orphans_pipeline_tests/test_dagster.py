@@ -47,7 +47,18 @@ def test_definitions_load() -> None:
     assert {key.name for key in graph.asset_check_keys} == CHECKS
     for key in graph.get_all_asset_keys():
         assert graph.get(key).description, key
+    for check in graph.asset_check_keys:
+        assert graph.get_check_spec(check).description, check
+    sensors = {sensor.name: sensor for sensor in defs.sensors or []}
+    assert set(sensors) == {
+        "orphans_check_failure_alert_sensor",
+        "orphans_new_quarantine_alert_sensor",
+        "orphans_freshness_alert_sensor",
+    }
+    for sensor in sensors.values():
+        assert sensor.description and sensor.default_status == dg.DefaultSensorStatus.RUNNING
     job = defs.resolve_job_def("orphans_fix_job")
+    assert job.description
     assert job.executor_def.name == "in_process"
     assert job.tags["orphans/pipeline"] == "fix"
 
