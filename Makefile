@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)
 DRIVERS ?= 2000
 SEED ?= 42
+SIZES ?= 10000,100000,1000000
 
-.PHONY: install run test lint ui serve stop clean
+.PHONY: install run test lint ui serve bench stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +34,8 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests
-	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests
+	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests bench
+	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests bench
 	$(BIN)/mypy
 
 ui: $(STAMP)
@@ -43,6 +44,10 @@ ui: $(STAMP)
 ## make serve: the HTTP API and the review page on http://127.0.0.1:8000/orphans.
 serve: $(STAMP)
 	$(BIN)/orphans-pipeline serve
+
+## make bench: pipeline vs psql floor vs naive baseline at SIZES; results in bench/results/.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(BENCH_OUT),--out $(BENCH_OUT))
 
 stop: $(STAMP)
 	$(BIN)/orphans-pipeline db stop
