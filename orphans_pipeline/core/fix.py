@@ -12,7 +12,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import classify, detect, quarantine, repair, reports, runs, sql
+from orphans_pipeline.core import (
+    classify,
+    detect,
+    quarantine,
+    repair,
+    reports,
+    runs,
+    schema,
+    sql,
+)
+from orphans_pipeline.core.faults import crash_point
 from orphans_pipeline.core.locking import lock_orphans_pipeline
 
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
@@ -77,13 +87,17 @@ def apply_run(
         result = ApplyResult(stats={})
         if execute:
             result.links_created, _lost = repair.insert_lead_links(conn, run_id)
+            crash_point("after_links")
         quarantine.plan_orphan_outcomes(conn, run_id)
         if execute:
+            crash_point("before_quarantine_writes")
             result.quarantine_rows_written = quarantine.upsert_driver_orphan_quarantine(
                 conn, run_id
             )
             result.history_rows = quarantine.insert_quarantine_history(conn, run_id)
         result.stats = runs.summarize_run(conn, run_id)
+        if execute:
+            crash_point("before_commit")
     return result
 
 
@@ -114,6 +128,7 @@ def report_run(
 def run_fix(engine: Engine, options: FixOptions, run_id: str | None = None) -> FixResult:
     """Run the whole pipeline in this process (no Dagster)."""
     output_dir = options.validated_output_dir()
+    schema.require_current(engine)
     run_id = run_id or str(uuid.uuid4())
     started_at = datetime.now(UTC)
     runs.register_run(

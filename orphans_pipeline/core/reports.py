@@ -15,6 +15,7 @@ from psycopg import sql as psql
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import settings, sql
+from orphans_pipeline.core.faults import crash_point
 
 
 class InvalidOutputDir(ValueError):
@@ -92,6 +93,7 @@ def write_reports(
             with _atomic_file(csv_path, "wb") as out, cur.copy(query, params) as copy:
                 for chunk in copy:
                     out.write(chunk)
+            crash_point("during_reports")
             query, params = _copy_statement(conn, "pipeline/select_report_rows", run_id, True)
             with _atomic_file(json_path, "w") as out, cur.copy(query, params) as copy:
                 header = {

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import guard, sql
+from orphans_pipeline.core.faults import crash_point
 from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
 from orphans_pipeline.core.locking import lock_orphans_pipeline
 
@@ -305,6 +306,7 @@ def _run(
             transaction.rollback()
             raise
         if execute:
+            crash_point("review_before_commit")
             transaction.commit()
         else:
             transaction.rollback()

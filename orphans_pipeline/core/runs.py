@@ -3,14 +3,41 @@
 import json
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import sql
+
+# One open session per running run, named 'orphans run <run_id>': if the process dies, the
+# session goes with it, and the next run closes the orphaned registry row as failed.
+_LIVENESS: dict[str, psycopg.Connection[Any]] = {}
+
+
+def _hold_liveness(engine: Engine, run_id: str) -> None:
+    _release_liveness(run_id)
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    _LIVENESS[run_id] = psycopg.connect(
+        url, autocommit=True, application_name=f"orphans run {run_id}"
+    )
+
+
+def _release_liveness(run_id: str) -> None:
+    held = _LIVENESS.pop(run_id, None)
+    if held is not None:
+        held.close()
+
+
+def close_interrupted_runs(engine: Engine, run_id: str = "") -> list[str]:
+    """Close as failed the runs marked running whose process is gone; return their ids."""
+    with engine.begin() as conn:
+        return list(sql.run(conn, "pipeline/close_interrupted_runs", run_id=run_id).scalars())
 
 
 def register_run(
     engine: Engine, run_id: str, *, execute: bool, limit: int | None, output_dir: str | None
 ) -> None:
+    _hold_liveness(engine, run_id)
+    close_interrupted_runs(engine, run_id)
     with engine.begin() as conn:
         sql.run(
             conn,
@@ -32,6 +59,7 @@ def finish_run(
     error: str | None = None,
 ) -> None:
     json_path, csv_path = report_paths or (None, None)
+    _release_liveness(run_id)
     with engine.begin() as conn:
         sql.run(
             conn,
