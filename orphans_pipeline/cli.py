@@ -16,6 +16,13 @@ def _engine() -> Any:
     return db.get_engine()
 
 
+def _ready_engine() -> Any:
+    """The engine, once the database is known to carry the project's current schema."""
+    engine = db.get_engine()
+    schema.require_current(engine)
+    return engine
+
+
 def cmd_db_create_ct4(args: argparse.Namespace) -> int:
     schema.create_ct4(_engine())
     print("CT4 subset present (created where absent).")
@@ -26,6 +33,15 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     engine = _engine()
     schema.upgrade(engine)
     print(f"Owned schema at revision {schema.current_revision(engine)}.")
+    return EXIT_OK
+
+
+def cmd_db_grant(args: argparse.Namespace) -> int:
+    schema.apply_grants(_engine())
+    print(
+        "Roles orphans_pipeline and orphans_reviewer granted (sql/grants). Grant them to the "
+        "services' login roles: grant orphans_pipeline to <user>;"
+    )
     return EXIT_OK
 
 
@@ -103,7 +119,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from orphans_pipeline.core import review
 
     outcome = review.review(
-        _engine(),
+        _ready_engine(),
         args.action,
         driver_id=args.driver_id,
         reviewer=args.by,
@@ -131,7 +147,7 @@ def cmd_review_bulk(args: argparse.Namespace) -> int:
     from orphans_pipeline.core import review
 
     decisions = review.read_decisions(Path(args.file))
-    outcome = review.bulk_review(_engine(), decisions, reviewer=args.by, execute=args.execute)
+    outcome = review.bulk_review(_ready_engine(), decisions, reviewer=args.by, execute=args.execute)
     for line in outcome.lines:
         mark = "ok  " if line.ok else "FAIL"
         print(f"{mark} line {line.line}: {line.action} {line.driver_id}: {line.message}")
@@ -148,7 +164,7 @@ def cmd_review_bulk(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from orphans_pipeline.core import review
 
-    story = review.driver_history(_engine(), args.driver_id)
+    story = review.driver_history(_ready_engine(), args.driver_id)
     if args.json:
         print_json(story)
         return EXIT_OK
@@ -205,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser(
         "upgrade", help="apply the project's migrations (idempotent)"
     ).set_defaults(func=cmd_db_upgrade)
+    db_commands.add_parser(
+        "grant", help="create the least-privilege roles and grant them (run as an owner)"
+    ).set_defaults(func=cmd_db_grant)
     db_commands.add_parser("stop", help="stop the embedded PostgreSQL").set_defaults(
         func=cmd_db_stop
     )

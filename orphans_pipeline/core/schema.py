@@ -5,9 +5,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-from orphans_pipeline.core import sql
+from orphans_pipeline.core import settings, sql
 
 # Alembic keeps our version here, beside CT4's own `alembic_version`, so the two histories
 # never touch each other.
@@ -43,6 +44,19 @@ OWNED_TABLES = (
     "canon.driver_orphan_quarantine",
     "canon.driver_orphan_quarantine_history",
 )
+
+
+# The roles of least privilege (sql/grants): the pipeline's and the reviewers' (and the API's).
+ROLES = ("orphans_pipeline", "orphans_reviewer")
+GRANT_FILES = (
+    "grants/create_orphans_roles",
+    "grants/grant_orphans_pipeline_privileges",
+    "grants/grant_orphans_reviewer_privileges",
+)
+
+
+class SchemaNotReady(settings.ConfigError):
+    """The database lacks the project's schema, or an older revision of it."""
 
 
 def run_files(conn: Connection, names: tuple[str, ...]) -> None:
@@ -89,3 +103,29 @@ def current_revision(engine: Engine) -> str | None:
 def table_exists(engine: Engine, qualified: str) -> bool:
     schema, name = qualified.split(".", 1)
     return inspect(engine).has_table(name, schema=schema)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to run against a database without the project's schema at its latest revision."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        raise SchemaNotReady(
+            "this database has no orphans_pipeline schema: run `orphans-pipeline db upgrade` "
+            "(and, for a demo or test database, `orphans-pipeline db create-ct4` first)"
+        )
+    if current != head:
+        raise SchemaNotReady(
+            f"this database is at orphans_pipeline revision {current}, the code needs {head}: "
+            "run `orphans-pipeline db upgrade`"
+        )
+
+
+def apply_grants(engine: Engine) -> None:
+    """Create the two roles where absent and grant them their privileges (run as an owner)."""
+    with engine.begin() as conn:
+        run_files(conn, GRANT_FILES)

@@ -27,8 +27,11 @@ def create_ops_views(engine: Engine) -> None:
 
 
 def refresh_ops_views(engine: Engine) -> dict[str, int]:
-    """Re-apply the views, refresh the claims list for collection, return row counts."""
-    create_ops_views(engine)
+    """Refresh the claims list for collection and return the views' row counts.
+
+    No DDL at run time: the migrations create the views, so the pipeline's role needs no
+    more than MAINTAIN on the one materialized view.
+    """
     with engine.begin() as conn:
         sql.run(conn, "views/refresh_cabinet_claims_collection")
     with engine.connect() as conn:

@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from orphans_pipeline.core import db, fix, runs
+from orphans_pipeline.core import db, fix, runs, schema
 from orphans_pipeline.defs.jobs import PIPELINE_TAG
 
 DRY_RUN_ASSETS = {
@@ -77,6 +77,7 @@ def launch_fix_job(
 ) -> LaunchOutcome:
     # Refuse bad input here, before a run exists, with the core's own message.
     fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
+    schema.require_current(db.get_engine())
     run_config: dict[str, Any] = {"execute": execute, "limit": limit, "output_dir": output_dir}
     with _instance(instance) as active:
         job = dg.reconstructable(orphans_fix_job_definition)

@@ -1,0 +1,167 @@
+"""Least privilege: the whole pipeline runs as a login role holding only orphans_pipeline,
+reviews and the API as one holding only orphans_reviewer; each is refused what it must not do.
+And no SQL in the code is built by formatting values into a string."""
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql as psql
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import ProgrammingError
+
+from orphans_pipeline.api.app import PREFIX, create_app
+from orphans_pipeline.api.settings import ApiSettings
+from orphans_pipeline.core import demo, fix, integrity, review, schema, views
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "orphans-test"
+
+
+def login_role(admin_url: str, group: str) -> str:
+    """A login role that is a member of `group` only (cluster-wide, so made unique)."""
+    name = f"orphans_t_{group.split('_')[1]}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            psql.SQL("create role {} login password {} in role {}").format(
+                psql.Identifier(name), psql.Literal(PASSWORD), psql.Identifier(group)
+            )
+        )
+    return name
+
+
+def as_role(engine: Engine, role: str) -> Engine:
+    return create_engine(engine.url.set(username=role, password=PASSWORD))
+
+
+@pytest.fixture
+def granted(
+    fresh_engine: Engine, admin_url: str, reports_root: Path
+) -> Iterator[dict[str, Engine]]:
+    demo.load_demo_data(fresh_engine, 300, seed=4)
+    schema.apply_grants(fresh_engine)
+    roles = {group: login_role(admin_url, group) for group in schema.ROLES}
+    engines = {group: as_role(fresh_engine, role) for group, role in roles.items()}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for role in roles.values():
+            # The login roles hold no grants of their own (their groups do): they drop cleanly.
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where usename = %s",
+                (role,),
+            )
+            conn.execute(psql.SQL("drop role {}").format(psql.Identifier(role)))
+
+
+def refused(engine: Engine, statement: str) -> bool:
+    with engine.connect() as conn:
+        try:
+            conn.execute(text(statement))
+        except ProgrammingError as exc:
+            return "permission denied" in str(exc) or "must be owner" in str(exc)
+    return False
+
+
+def test_the_whole_pipeline_runs_as_orphans_pipeline(granted: dict[str, Engine]) -> None:
+    pipeline = granted["orphans_pipeline"]
+    dry = fix.run_fix(pipeline, fix.FixOptions(execute=False, lock_wait_seconds=5))
+    result = fix.run_fix(pipeline, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    assert result.stats == dry.stats and result.stats["links_created"] > 0
+    counts = views.refresh_ops_views(pipeline)
+    assert counts["operational_drivers"] > 0 and counts["claims_for_collection"] > 0
+    assert integrity.count_operational_orphans(pipeline).passed
+    assert integrity.count_ops_view_leaks(pipeline).passed
+    assert integrity.count_quarantine_audit_gaps(pipeline).passed
+    with pipeline.connect() as conn:
+        assert conn.execute(text("select current_user")).scalar_one().startswith("orphans_t_")
+
+
+def test_orphans_pipeline_is_refused_ddl_and_rewrites(granted: dict[str, Engine]) -> None:
+    pipeline = granted["orphans_pipeline"]
+    for statement in (
+        "create table canon.intruder (id int)",
+        "create or replace view ops.v_operational_drivers as select 1 as driver_id",
+        "delete from canon.identity_links",
+        "update canon.identity_links set person_key = null",
+        "delete from canon.driver_orphan_quarantine",
+        "update canon.driver_orphan_quarantine_history set actor = 'me'",
+        "insert into public.drivers (driver_id) values ('x')",
+        "truncate observational.lead_events",
+    ):
+        assert refused(pipeline, statement), statement
+
+
+def test_reviews_and_the_api_run_as_orphans_reviewer(granted: dict[str, Engine]) -> None:
+    fix.run_fix(granted["orphans_pipeline"], fix.FixOptions(execute=True, lock_wait_seconds=5))
+    reviewer = granted["orphans_reviewer"]
+    with reviewer.connect() as conn:
+        drivers = list(
+            conn.execute(
+                text(
+                    "select driver_id from canon.driver_orphan_quarantine "
+                    "where status = 'quarantined' order by driver_id limit 3"
+                )
+            ).scalars()
+        )
+
+    def act(action: str, driver: str) -> str:
+        done = review.review(
+            reviewer, action, driver_id=driver, reviewer="ana", notes="n", execute=True
+        )
+        return done.to_status
+
+    assert act("purge", drivers[0]) == "purged"
+    assert act("undo", drivers[0]) == "quarantined"
+    assert act("create-lead", drivers[1]) == "resolved_created_lead"
+    assert act("undo", drivers[1]) == "quarantined"
+    settings = ApiSettings(api_token="t")
+    with TestClient(create_app(settings, engine=lambda: reviewer)) as api:
+        assert api.get(f"{PREFIX}/metrics").json()["quarantined"] >= 3
+        assert len(api.get(PREFIX, params={"status": "quarantined"}).json()["orphans"]) >= 3
+        purged = api.post(
+            f"{PREFIX}/{drivers[2]}/purge",
+            json={"reviewer": "ana", "execute": True},
+            headers={"Authorization": "Bearer t"},
+        )
+        assert purged.status_code == 200 and purged.json()["to_status"] == "purged"
+        assert api.get(f"{PREFIX}/{drivers[2]}/history").status_code == 200
+    # A reviewer cannot run the pipeline, rewrite history or change the schema.
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        fix.run_fix(reviewer, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    for statement in (
+        "update canon.driver_orphan_quarantine_history set actor = 'me'",
+        "delete from canon.driver_orphan_quarantine",
+        "create table canon.intruder (id int)",
+        "update public.drivers set phone = null",
+    ):
+        assert refused(reviewer, statement), statement
+
+
+# Values reach SQL only as bound parameters: no f-string or % / .format() inside a call that
+# executes SQL, anywhere in the package.
+EXECUTING = re.compile(
+    r"\b(text|execute|exec_driver_sql|mogrify|copy)\(\s*(f[\"']|[\"'][^\"']*[\"']\s*(%|\.format))"
+)
+
+
+def test_no_sql_is_built_by_string_formatting() -> None:
+    offenders = []
+    for path in sorted((REPO / "orphans_pipeline").rglob("*.py")):
+        source = path.read_text()
+        offenders += [
+            f"{path.relative_to(REPO)}: {match.group(0)}" for match in EXECUTING.finditer(source)
+        ]
+    assert offenders == []
+    # And the sql/ files bind values with :name, never with Python placeholders to fill in.
+    placeholder = re.compile(r"\{[a-z_]+\}|%\(\w+\)s|(?<!%)%s\b")
+    for path in sorted((REPO / "sql").rglob("*.sql")):
+        body = path.read_text()
+        found = [m.group(0) for m in placeholder.finditer(body)]
+        # format('... %s ...', <catalog name>) in a DO block quotes names from the catalog.
+        assert found == [] or path.parent.name == "grants", (path, found)
