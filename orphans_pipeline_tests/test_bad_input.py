@@ -1,0 +1,223 @@
+"""The bad input catalogue: odd payloads, odd driver ids, events that point nowhere, missing
+registry data, and bad commands and settings. Each gets a clear outcome; an error exits
+non-zero with a message and writes nothing."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from orphans_pipeline import cli
+from orphans_pipeline.core import fix, schema
+from orphans_pipeline_tests.conftest import url_of
+from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import report_row, run_fix
+
+SCOUTING, MIGRATIONS, CABINET = (
+    "module_ct_scouting_daily",
+    "module_ct_migrations",
+    "module_ct_cabinet_leads",
+)
+TABLES = (*schema.CT4_TABLES, *schema.OWNED_TABLES)
+
+pytestmark = pytest.mark.usefixtures("reports_root")
+
+
+def nested(depth: int) -> Any:
+    value: Any = {"driver_id": "NOT-THIS-ONE"}
+    for _ in range(depth):
+        value = {"driver": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("name", "payload"),
+    [
+        ("null", None),
+        ("array", [{"driver_id": "D1"}, "D1"]),
+        ("string", "D1"),
+        ("number", 12345),
+        ("deeply nested", nested(500)),
+        ("one megabyte", {"notes": "x" * 1_000_000, "driver_phone": "N/A"}),
+        ("driver_id an object", {"driver_id": {"id": "D1"}}),
+        ("driver object a list", {"driver": ["D1"]}),
+    ],
+)
+def test_odd_payloads_are_weak_evidence_at_most(
+    fresh_engine: Engine, name: str, payload: Any
+) -> None:
+    """None of these names D1 by a key of domain.md: the event relates only by person_key."""
+    data = CT4(fresh_engine)
+    person = data.driver("D1")
+    data.event(SCOUTING, data.lead(SCOUTING), payload, person=person)
+    result = run_fix(fresh_engine)
+    row = report_row(result, "D1")
+    assert (row["status"], row["detected_reason"], row["evidence_level"]) == (
+        "quarantined",
+        "no_lead_has_events_repair_failed",
+        "L3",
+    ), name
+    assert result.stats["errors"] == 0
+
+
+def test_a_one_megabyte_payload_that_names_the_driver_relinks(fresh_engine: Engine) -> None:
+    data = CT4(fresh_engine)
+    data.driver("D1")
+    data.event(MIGRATIONS, data.lead(MIGRATIONS), {"driver_id": "D1", "blob": "y" * 1_000_000})
+    assert report_row(run_fix(fresh_engine), "D1")["status"] == "resolved_relinked"
+
+
+@pytest.mark.parametrize(
+    "driver_id",
+    [
+        "D 1 with spaces",
+        "  D-PADDED  ",
+        "Dñü-ß-東京",
+        "O'Brien\"s",
+        "x'); drop table canon.identity_links; --",
+        "1 or 1=1",
+    ],
+)
+def test_odd_driver_ids_are_plain_data(fresh_engine: Engine, driver_id: str) -> None:
+    data = CT4(fresh_engine)
+    data.driver(driver_id)
+    data.driver("PLAIN-ORPHAN")
+    # L1 compares trimmed text on both sides.
+    data.event(SCOUTING, data.lead(SCOUTING), {"driverId": f" {driver_id.strip()} "})
+    result = run_fix(fresh_engine)
+    assert report_row(result, driver_id)["status"] == "resolved_relinked"
+    assert report_row(result, "PLAIN-ORPHAN")["status"] == "quarantined"
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("select count(*) from canon.identity_links")).scalar_one() == 3
+
+
+def test_events_pointing_at_missing_rows_and_other_tables(fresh_engine: Engine) -> None:
+    data = CT4(fresh_engine)
+    data.driver("D1")
+    data.event(SCOUTING, "999999", {"driver_id": "D1"})  # no such lead row
+    data.event(CABINET, "no-such-external-id", {"driver_id": "D1"})
+    data.event("drivers", "D1", {"driver_id": "D1"})  # not a lead table: ignored
+    data.event("module_ct_unknown", "1", {"driver_id": "D1"})
+    result = run_fix(fresh_engine)
+    row = report_row(result, "D1")
+    assert (row["status"], row["detected_reason"], row["lead_events_count"]) == (
+        "quarantined",
+        "no_lead_has_events_repair_failed",
+        "2",
+    )
+    assert result.stats["links_created"] == 0
+
+
+def test_duplicate_events_make_one_outcome(fresh_engine: Engine) -> None:
+    """Two events of two lead rows naming the same driver: two links, one row, one history."""
+    data = CT4(fresh_engine)
+    person = data.driver("D1")
+    for _ in range(2):
+        data.event(MIGRATIONS, data.lead(MIGRATIONS), {"driver_id": "D1"})
+    result = run_fix(fresh_engine)
+    assert result.stats["links_created"] == 2 and result.stats["resolved_relinked"] == 1
+    assert len(data.lead_links(person)) == 2 and len(data.history("D1")) == 1
+
+
+def test_registry_without_phone_license_or_name(fresh_engine: Engine) -> None:
+    data = CT4(fresh_engine)
+    data.driver("D1", data.person(phone=None, license=None, name=None))
+    run_fix(fresh_engine)
+    row = data.quarantine_row("D1")
+    assert row is not None and row["status"] == "quarantined"
+    assert row["evidence_json"]["registry"] == {
+        "primary_phone": None,
+        "primary_license": None,
+        "primary_full_name": None,
+    }
+
+
+# --- commands and settings ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_data(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    CT4(fresh_engine).driver("D1")
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    return fresh_engine
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"limit": 0}, "limit must be a whole number of at least 1"),
+        ({"limit": -5}, "limit must be a whole number of at least 1"),
+        ({"output_dir": "/etc"}, "outside the reports root"),
+        ({"output_dir": "../outside"}, "outside the reports root"),
+    ],
+)
+def test_bad_options_are_refused_before_anything(
+    with_data: Engine, options: dict[str, Any], message: str
+) -> None:
+    before = snapshot(with_data, TABLES)
+    with pytest.raises(fix.InvalidRequest, match=message):
+        fix.run_fix(with_data, fix.FixOptions(execute=True, **options))
+    assert snapshot(with_data, TABLES) == before
+
+
+def test_an_output_dir_that_cannot_be_written_is_refused(
+    with_data: Engine, reports_root: Path
+) -> None:
+    blocker = reports_root / "a-file"
+    blocker.write_text("not a directory")
+    before = snapshot(with_data, TABLES)
+    with pytest.raises(fix.InvalidRequest, match="a-file"):
+        fix.run_fix(with_data, fix.FixOptions(execute=True, output_dir=str(blocker / "sub")))
+    assert snapshot(with_data, TABLES) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://nobody@localhost/x", "not a PostgreSQL URL"),
+        ("postgresql://nobody@127.0.0.1:1/ct4", "database:"),
+        ("not a url at all", "not a PostgreSQL URL"),
+    ],
+)
+def test_a_wrong_database_url_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, message: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["history", "D1"]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_a_database_without_the_schema_says_how_to_fix_it(
+    module_databases: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = module_databases.create_empty()
+    monkeypatch.setenv("DATABASE_URL", url_of(empty))
+    with pytest.raises(schema.SchemaNotReady, match="orphans-pipeline db upgrade"):
+        fix.run_fix(empty, fix.FixOptions(execute=True))
+    assert cli.main(["history", "D1"]) == 1
+    assert "db upgrade" in capsys.readouterr().err
+    with empty.connect() as conn:
+        assert (
+            conn.execute(
+                text("select count(*) from pg_namespace where nspname = 'orphans'")
+            ).scalar_one()
+            == 0
+        )
+
+
+def test_bad_review_input_writes_nothing(fresh_engine: Engine) -> None:
+    from orphans_pipeline.core import review
+
+    data = CT4(fresh_engine)
+    data.quarantine("Q1", data.driver("Q1"))
+    before = snapshot(fresh_engine, TABLES)
+    for kwargs, message in (
+        ({"driver_id": "Q1", "reviewer": ""}, "reviewer name is empty"),
+        ({"driver_id": "Q1", "reviewer": "ana", "notes": "x" * 2001}, "longer than"),
+        ({"driver_id": "Q1\x00", "reviewer": "ana"}, "NUL"),
+        ({"driver_id": "nobody", "reviewer": "ana"}, "not in the quarantine table"),
+    ):
+        with pytest.raises(review.ReviewRefused, match=message):
+            review.review(fresh_engine, "purge", execute=True, **{"notes": "", **kwargs})
+    assert snapshot(fresh_engine, TABLES) == before
