@@ -18,14 +18,8 @@ from orphans_pipeline.defs.launch import launch_fix_job
 from orphans_pipeline.instance import REPO_ROOT
 from orphans_pipeline_tests.browser import browser_page, free_port, require_chromium
 from orphans_pipeline_tests.conftest import url_of
+from orphans_pipeline_tests.test_dagster import ASSETS
 
-ASSETS = (
-    "detected_orphans",
-    "classified_orphans",
-    "relinked_links",
-    "driver_orphan_quarantine",
-    "ops_views",
-)
 CHECKS = {
     "ops_views": ("no_operational_orphans", "ops_views_exclude_quarantined_drivers"),
     "driver_orphan_quarantine": ("quarantine_has_audit_trail",),
@@ -84,7 +78,7 @@ def test_asset_graph_shows_the_assets_and_passing_checks(webserver: str) -> None
         # The community modal would cover the graph on a first visit.
         page.add_init_script("window.localStorage.setItem('communityNux', '1')")
         page.goto(f"{webserver}/asset-groups/orphans")
-        for asset in ASSETS:
+        for asset in sorted(ASSETS):
             page.get_by_text(asset, exact=True).first.wait_for()
         for asset, checks in CHECKS.items():
             page.goto(f"{webserver}/assets/{asset}?view=checks")

@@ -183,35 +183,29 @@ def create_app(
             "relink", driver_id, body, source_table=body.source_table, source_pk=body.source_pk
         )
 
-    @app.post(
-        f"{PREFIX}/{{driver_id}}/create-lead",
-        response_model=ReviewResult,
-        dependencies=[Writer],
-        responses=ERRORS,
-    )
-    def create_lead(driver_id: DriverIdPath, body: ReviewRequest) -> dict[str, Any]:
-        """Create the missing migrations lead, its event and lead link → resolved_created_lead."""
-        return _review("create-lead", driver_id, body)
+    def _action_endpoint(action: str) -> Callable[..., dict[str, Any]]:
+        def endpoint(driver_id: DriverIdPath, body: ReviewRequest) -> dict[str, Any]:
+            return _review(action, driver_id, body)
 
-    @app.post(
-        f"{PREFIX}/{{driver_id}}/purge",
-        response_model=ReviewResult,
-        dependencies=[Writer],
-        responses=ERRORS,
-    )
-    def purge(driver_id: DriverIdPath, body: ReviewRequest) -> dict[str, Any]:
-        """Delete the driver link (its content kept in the history) → purged. Final."""
-        return _review("purge", driver_id, body)
+        return endpoint
 
-    @app.post(
-        f"{PREFIX}/{{driver_id}}/undo",
-        response_model=ReviewResult,
-        dependencies=[Writer],
-        responses=ERRORS,
-    )
-    def undo(driver_id: DriverIdPath, body: ReviewRequest) -> dict[str, Any]:
-        """Undo the driver's last review action → quarantined again."""
-        return _review("undo", driver_id, body)
+    # The actions whose body is the reviewer, notes and execute alone.
+    for action, summary in (
+        (
+            "create-lead",
+            "Create the missing migrations lead, its event and lead link → resolved_created_lead.",
+        ),
+        ("purge", "Delete the driver link (its content kept in the history) → purged. Final."),
+        ("undo", "Undo the driver's last review action → quarantined again."),
+    ):
+        app.post(
+            f"{PREFIX}/{{driver_id}}/{action}",
+            response_model=ReviewResult,
+            dependencies=[Writer],
+            responses=ERRORS,
+            name=action.replace("-", "_"),
+            description=summary,
+        )(_action_endpoint(action))
 
     @app.get(
         f"{PREFIX}/{{driver_id}}/history",
