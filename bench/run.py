@@ -156,7 +156,6 @@ def dagster_env(server: Server, database_url: str, work: Path) -> dict[str, str]
             server.url("bench_dagster"), "psycopg2"
         ),
         "ORPHANS_DAGSTER_ARTIFACTS": str(work / "artifacts"),
-        "ORPHANS_DAGSTER_COMPUTE_LOGS": str(work / "logs"),
         "ORPHANS_REPORTS_ROOT": str(work / "reports"),
     }
 

@@ -21,7 +21,6 @@ def prepare_dagster_environment() -> dict[str, str]:
         "DAGSTER_HOME": str(REPO_ROOT),
         "ORPHANS_DAGSTER_STORAGE_URL": databases.dagster_storage_url,
         "ORPHANS_DAGSTER_ARTIFACTS": str(home / "dagster" / "storage"),
-        "ORPHANS_DAGSTER_COMPUTE_LOGS": str(home / "dagster" / "logs"),
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
@@ -29,6 +28,5 @@ def prepare_dagster_environment() -> dict[str, str]:
     if not (dagster_home / "dagster.yaml").is_file():
         raise settings.ConfigError(f"DAGSTER_HOME={dagster_home} has no dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
-    for key in ("ORPHANS_DAGSTER_ARTIFACTS", "ORPHANS_DAGSTER_COMPUTE_LOGS"):
-        Path(os.environ[key]).mkdir(parents=True, exist_ok=True)
+    Path(os.environ["ORPHANS_DAGSTER_ARTIFACTS"]).mkdir(parents=True, exist_ok=True)
     return {key: os.environ[key] for key in defaults}

@@ -133,5 +133,4 @@ def dagster_home(
         "ORPHANS_DAGSTER_STORAGE_URL", settings.with_driver(url_of(storage), "psycopg2")
     )
     monkeypatch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(tmp_path / "artifacts"))
-    monkeypatch.setenv("ORPHANS_DAGSTER_COMPUTE_LOGS", str(tmp_path / "logs"))
     return home

@@ -59,7 +59,6 @@ def fuzz_database(
             orphans_settings.with_driver(url_of(storage), "psycopg2"),
         )
         patch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(root / "artifacts"))
-        patch.setenv("ORPHANS_DAGSTER_COMPUTE_LOGS", str(root / "logs"))
         demo.load_demo_data(engine, 200, seed=3)
         fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
         Target.engine = engine
