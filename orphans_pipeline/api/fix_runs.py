@@ -140,9 +140,7 @@ class FixRunLauncher:
             "registry_status": (registry or {}).get("status"),
             "started_at": (registry or {}).get("started_at"),
             "finished_at": (registry or {}).get("finished_at"),
-            "stats": ({key: stats[key] for key in runs.RUNBOOK_KEYS if key in stats} | stats)
-            if stats
-            else None,
+            "stats": runs.in_runbook_order(stats) if stats else None,
             "checks": self._checks(run_id) if dagster_run else {},
             "error": (registry or {}).get("error"),
             "report_json_path": (registry or {}).get("report_json_path"),

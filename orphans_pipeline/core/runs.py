@@ -92,8 +92,13 @@ RUNBOOK_KEYS = (
 )
 
 
+def in_runbook_order(stats: dict[str, Any]) -> dict[str, Any]:
+    """The runbook's keys first, then ours alphabetically (jsonb does not keep key order)."""
+    ours = sorted(key for key in stats if key not in RUNBOOK_KEYS)
+    return {key: stats[key] for key in (*RUNBOOK_KEYS, *ours) if key in stats}
+
+
 def summarize_run(conn: Connection, run_id: str) -> dict[str, int]:
     """The run's stats: the runbook's keys first, then ours (alphabetically)."""
     stats = sql.run(conn, "pipeline/summarize_run", run_id=run_id).scalar_one()
-    ours = sorted(key for key in stats if key not in RUNBOOK_KEYS)
-    return {key: int(stats[key]) for key in (*RUNBOOK_KEYS, *ours)}
+    return {key: int(value) for key, value in in_runbook_order(stats).items()}

@@ -3,8 +3,9 @@ which leaves out quarantined and purged drivers."""
 
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import schema, sql
+from orphans_pipeline.core import sql
 
+# Created by migration 0003 (an owner's job): the pipeline itself runs no DDL.
 VIEW_FILES = (
     "views/create_operational_drivers_view",
     "views/create_driver_origin_view",
@@ -18,12 +19,6 @@ VIEW_FILES = (
     "views/create_eligible_drivers_view",
     "views/create_driver_orphans_view",
 )
-
-
-def create_ops_views(engine: Engine) -> None:
-    """CREATE OR REPLACE every ops view from its `sql/views` file."""
-    with engine.begin() as conn:
-        schema.run_files(conn, VIEW_FILES)
 
 
 def refresh_ops_views(engine: Engine) -> dict[str, int]:

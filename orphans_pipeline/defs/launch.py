@@ -39,10 +39,7 @@ class LaunchOutcome:
     def summary_lines(self) -> list[str]:
         mode = "EXECUTE" if self.execute else "DRY RUN (nothing written)"
         lines = [f"orphans_fix_job run {self.run_id}: {mode}"]
-        stored = (self.registry or {}).get("stats") or {}
-        # jsonb does not keep key order: the runbook's keys first again.
-        stats = {key: stored[key] for key in runs.RUNBOOK_KEYS if key in stored}
-        stats.update(sorted((k, v) for k, v in stored.items() if k not in stats))
+        stats = runs.in_runbook_order((self.registry or {}).get("stats") or {})
         if stats:
             lines += ["", f"  {'stat':<34}{'value':>10}"]
             lines += [f"  {key:<34}{value:>10}" for key, value in stats.items()]
