@@ -40,7 +40,8 @@ from sqlalchemy import create_engine, event
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from orphans_pipeline.core import demo, fix, integrity, reports, schema, settings, views  # noqa: E402
+from orphans_pipeline.core import db, demo, integrity, reports, schema, settings, views  # noqa: E402
+from orphans_pipeline.defs import launch  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -192,7 +193,9 @@ def pipeline(server: Server, url: str, work: Path, execute: bool, label: str) ->
 
 def record_statements(url: str, work: Path) -> list[str]:
     """Run the core once and keep every statement it sends, with its values inlined."""
-    engine = create_engine(settings.with_driver(url, "psycopg"))
+    # The job's CT4 resource reads DATABASE_URL and gets this same (cached) engine.
+    os.environ["DATABASE_URL"] = url
+    engine = db.get_engine(url)
     recorded: list[str] = []
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -200,7 +203,7 @@ def record_statements(url: str, work: Path) -> list[str]:
         recorded.append(psycopg.ClientCursor(cursor.connection).mogrify(statement, params))
 
     os.environ["ORPHANS_REPORTS_ROOT"] = str(work / "reports")
-    result = fix.run_fix(engine, fix.FixOptions(execute=True))
+    result = launch.execute_in_this_process(execute=True)
     # The reports are COPY statements on the raw connection: add them before the work is deleted.
     with engine.connect() as conn:
         raw = conn.connection.driver_connection

@@ -77,7 +77,13 @@ def cmd_fix(args: argparse.Namespace) -> int:
     instance.prepare_dagster_environment()
     from orphans_pipeline.defs.launch import launch_fix_job
 
-    outcome = launch_fix_job(execute=args.execute, limit=args.limit, output_dir=args.output_dir)
+    # The operator's --output-dir is taken as given (relative to the working directory).
+    outcome = launch_fix_job(
+        execute=args.execute,
+        limit=args.limit,
+        output_dir=args.output_dir,
+        confine_output_dir=False,
+    )
     for line in outcome.summary_lines():
         print(line)
     return EXIT_OK if outcome.succeeded else EXIT_FAILED
@@ -206,6 +212,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _row_limit(value: str) -> int:
+    """--limit: a PostgreSQL int of at least 1."""
+    from orphans_pipeline.core.fix import MAX_LIMIT
+
+    number = _positive_int(value)
+    if number > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_LIMIT}, not {number}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="orphans-pipeline",
@@ -241,8 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     fix_parser = commands.add_parser("fix", help="run orphans_fix_job (a dry run unless --execute)")
     fix_parser.add_argument("--execute", action="store_true", help="write (default: dry run)")
-    fix_parser.add_argument("--limit", type=_positive_int, default=None)
-    fix_parser.add_argument("--output-dir", default=None, help="inside ORPHANS_REPORTS_ROOT")
+    fix_parser.add_argument("--limit", type=_row_limit, default=None)
+    fix_parser.add_argument(
+        "--output-dir",
+        default=None,
+        help="where the reports go (relative to the working directory; created if needed)",
+    )
     fix_parser.set_defaults(func=cmd_fix)
 
     review_parser = commands.add_parser(

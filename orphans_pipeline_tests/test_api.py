@@ -15,6 +15,7 @@ from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import demo, fix, schema
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -33,7 +34,7 @@ def demo_db(module_databases: DatabaseFactory, reports_dir: Path) -> Iterator[En
     demo.load_demo_data(engine, 300, seed=11)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ORPHANS_REPORTS_ROOT", str(reports_dir))
-        fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+        run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     yield engine
 
 

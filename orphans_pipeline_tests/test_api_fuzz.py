@@ -18,6 +18,7 @@ from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import demo, fix
 from orphans_pipeline.core import settings as orphans_settings
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 TOKEN = "fuzz-token"
 # (operation, status code) -> examples: read by the last test, which proves the pass did work.
@@ -60,7 +61,7 @@ def fuzz_database(
         )
         patch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(root / "artifacts"))
         demo.load_demo_data(engine, 200, seed=3)
-        fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+        run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
         Target.engine = engine
         yield engine
         app.state.launcher.close()

@@ -157,7 +157,7 @@ def test_bad_options_are_refused_before_anything(
 ) -> None:
     before = snapshot(with_data, TABLES)
     with pytest.raises(fix.InvalidRequest, match=message):
-        fix.run_fix(with_data, fix.FixOptions(execute=True, **options))
+        run_fix(with_data, fix.FixOptions(execute=True, **options))
     assert snapshot(with_data, TABLES) == before
 
 
@@ -168,7 +168,7 @@ def test_an_output_dir_that_cannot_be_written_is_refused(
     blocker.write_text("not a directory")
     before = snapshot(with_data, TABLES)
     with pytest.raises(fix.InvalidRequest, match="a-file"):
-        fix.run_fix(with_data, fix.FixOptions(execute=True, output_dir=str(blocker / "sub")))
+        run_fix(with_data, fix.FixOptions(execute=True, output_dir=str(blocker / "sub")))
     assert snapshot(with_data, TABLES) == before
 
 
@@ -194,7 +194,7 @@ def test_a_database_without_the_schema_says_how_to_fix_it(
     empty = module_databases.create_empty()
     monkeypatch.setenv("DATABASE_URL", url_of(empty))
     with pytest.raises(schema.SchemaNotReady, match="orphans-pipeline db upgrade"):
-        fix.run_fix(empty, fix.FixOptions(execute=True))
+        run_fix(empty, fix.FixOptions(execute=True))
     assert cli.main(["history", "D1"]) == 1
     assert "db upgrade" in capsys.readouterr().err
     with empty.connect() as conn:
@@ -221,3 +221,63 @@ def test_bad_review_input_writes_nothing(fresh_engine: Engine) -> None:
         with pytest.raises(review.ReviewRefused, match=message):
             review.review(fresh_engine, "purge", execute=True, **{"notes": "", **kwargs})
     assert snapshot(fresh_engine, TABLES) == before
+
+
+# --- fix: a limit beyond a PostgreSQL int; the operator's --output-dir ----------------------------
+
+
+def test_a_limit_beyond_a_postgresql_int_is_refused_up_front(
+    with_data: Engine, dagster_home: Path, reports_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from orphans_pipeline.api.app import PREFIX, create_app
+    from orphans_pipeline.api.settings import ApiSettings
+
+    before = snapshot(with_data, TABLES)
+    for limit in ("2147483648", str(2**70)):
+        with pytest.raises(SystemExit) as exited:
+            cli.main(["fix", "--execute", "--limit", limit])
+        assert exited.value.code == 2
+        assert "at most 2147483647" in capsys.readouterr().err
+    with pytest.raises(fix.InvalidRequest, match="at most 2147483647"):
+        fix.FixOptions(limit=2**31).validated_output_dir()
+    settings = ApiSettings(api_token="t", enable_fix=True)
+    with TestClient(create_app(settings, engine=lambda: with_data)) as api:
+        for limit_value in (2**31, 2**70):
+            answer = api.post(
+                f"{PREFIX}/run-fix",
+                json={"execute": True, "limit": limit_value},
+                headers={"Authorization": "Bearer t"},
+            )
+            assert answer.status_code == 422, answer.text
+    assert snapshot(with_data, TABLES) == before
+    with with_data.connect() as conn:
+        assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 0
+
+
+def test_the_cli_writes_the_reports_where_it_is_told(
+    with_data: Engine,
+    dagster_home: Path,
+    reports_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    # Relative to the working directory (not the reports root), created as needed.
+    assert cli.main(["fix", "--output-dir", "./reports/weekly"]) == 0
+    out = capsys.readouterr().out
+    written = sorted(path.suffix for path in (work / "reports" / "weekly").iterdir())
+    assert written == [".csv", ".json"]
+    assert f"report (csv):  {work / 'reports' / 'weekly'}" in out
+    assert not list(reports_root.iterdir())
+    # Refused only when it cannot be written: a file stands in the way.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    assert cli.main(["fix", "--output-dir", str(blocker / "sub")]) == 2
+    assert "a-file" in capsys.readouterr().err
+    with with_data.connect() as conn:
+        assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 1

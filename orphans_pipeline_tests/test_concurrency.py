@@ -22,6 +22,7 @@ from orphans_pipeline.core import classify, demo, detect, fix, schema
 from orphans_pipeline.core.locking import ORPHANS_LOCK_KEY, PipelineBusy
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 from orphans_pipeline_tests.test_faults import outcome
 
 SEED = 23
@@ -55,12 +56,13 @@ def test_two_executes_at_once_one_applies_the_other_finds_nothing_left(
 ) -> None:
     control = module_databases.create("control")
     demo.load_demo_data(control, 300, seed=SEED)
-    fix.run_fix(control, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(control, fix.FixOptions(execute=True, lock_wait_seconds=5))
 
     code = (
         "import json, sys\n"
         "from orphans_pipeline.core import db, fix\n"
-        "r = fix.run_fix(db.get_engine(sys.argv[1]), fix.FixOptions(execute=True))\n"
+        "from orphans_pipeline_tests.pipeline_helpers import run_fix\n"
+        "r = run_fix(db.get_engine(sys.argv[1]), fix.FixOptions(execute=True))\n"
         "print(json.dumps(r.stats))\n"
     )
     children = [
@@ -86,14 +88,14 @@ def test_an_execute_refuses_clearly_when_the_lock_stays_held(demo_engine: Engine
     held = HeldLock(demo_engine)
     try:
         with pytest.raises(PipelineBusy, match="nothing was written"):
-            fix.run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=0.5))
+            run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=0.5))
     finally:
         held.release()
     assert snapshot(demo_engine, TABLES) == before
     # A dry run takes no lock: it reads one snapshot and can run beside an execute.
     held = HeldLock(demo_engine)
     try:
-        fix.run_fix(demo_engine, fix.FixOptions(execute=False, lock_wait_seconds=0.5))
+        run_fix(demo_engine, fix.FixOptions(execute=False, lock_wait_seconds=0.5))
     finally:
         held.release()
 
@@ -154,6 +156,14 @@ def test_ingestion_during_a_run_loses_nothing_and_the_next_run_releases(
 
     def ingest() -> None:
         writer = CT4(fresh_engine)
+        # From the moment the run has detected its candidates (the job starts in a second or
+        # so), so that all 40 are orphans of this run and the writes meet its later steps.
+        for _ in range(3000):
+            with fresh_engine.connect() as conn:
+                staged = conn.execute(text("select count(*) from orphans.run_candidates"))
+                if staged.scalar_one():
+                    break
+            time.sleep(0.01)
         n = 0
         while not stop.is_set() and n < 40:
             driver = f"LATE-{n:02d}"
@@ -175,11 +185,11 @@ def test_ingestion_during_a_run_loses_nothing_and_the_next_run_releases(
 
     thread = threading.Thread(target=ingest)
     thread.start()
-    fix.run_fix(fresh_engine, fix.FixOptions(execute=True, lock_wait_seconds=30))
+    run_fix(fresh_engine, fix.FixOptions(execute=True, lock_wait_seconds=30))
     thread.join()
     stop.set()
     assert len(written) == 40
-    result: Any = fix.run_fix(fresh_engine, fix.FixOptions(execute=True, lock_wait_seconds=30))
+    result: Any = run_fix(fresh_engine, fix.FixOptions(execute=True, lock_wait_seconds=30))
     assert result.stats["quarantined"] == 0
     with fresh_engine.connect() as conn:
         statuses = conn.execute(

@@ -1,18 +1,27 @@
-"""The Dagster layer: definitions load, the schedule, one in-process run per mode, a failing
-integrity check, and the CLI's `fix` on a PostgreSQL-backed instance."""
+"""The Dagster layer: definitions load, the schedule, the execute and dry-run jobs through their
+assets, a failing integrity check, the schema check in every path, and launches through the
+instance (the CLI's `fix`, the API's run-fix): same code location as a launchpad run, terminate,
+and a run whose whole process group is killed never blocks the next one."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from orphans_pipeline import cli
-from orphans_pipeline.core import demo, schema
+from orphans_pipeline.core import demo, faults, runs, schema
 from orphans_pipeline.definitions import build_definitions, defs
-from orphans_pipeline.defs.resources import CT4Database
-from orphans_pipeline_tests.conftest import url_of
+from orphans_pipeline.defs import launch
+from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import execute_run
 
 ASSETS = {
     "detected_orphans",
@@ -26,12 +35,6 @@ CHECKS = {
     "ops_views_exclude_quarantined_drivers",
     "quarantine_has_audit_trail",
 }
-
-
-def job_for(engine: Engine) -> dg.JobDefinition:
-    return build_definitions(ct4=CT4Database(database_url=url_of(engine))).resolve_job_def(
-        "orphans_fix_job"
-    )
 
 
 @pytest.fixture
@@ -61,6 +64,14 @@ def test_definitions_load() -> None:
     assert job.description
     assert job.executor_def.name == "in_process"
     assert job.tags["orphans/pipeline"] == "fix"
+    dry = defs.resolve_job_def("orphans_dry_run_job")
+    assert dry.tags["orphans/pipeline"] == "fix"
+    # The dry run's steps: no views, no checks (so none is ever shown as skipped).
+    assert {node.name for node in dry.graph.nodes} == {
+        "detected_orphans",
+        "classified_orphans",
+        "apply_orphan_fixes",
+    }
 
 
 def test_weekly_schedule_runs_an_execute_on_sundays_at_two() -> None:
@@ -76,13 +87,17 @@ def test_weekly_schedule_runs_an_execute_on_sundays_at_two() -> None:
     assert other.execution_timezone == "UTC"
 
 
+def registry_row(engine: Engine, run_id: str) -> dict[str, object]:
+    row = runs.get_run(engine, run_id)
+    assert row is not None
+    return row
+
+
 @pytest.mark.usefixtures("reports_root")
-def test_dry_run_materializes_nothing_that_writes(demo_engine: Engine) -> None:
+def test_dry_run_job_materializes_nothing_that_writes(demo_engine: Engine) -> None:
     before = snapshot(demo_engine, schema.CT4_TABLES + schema.OWNED_TABLES)
-    result = job_for(demo_engine).execute_in_process(
-        run_config={"execute": False}, instance=dg.DagsterInstance.ephemeral()
-    )
-    assert result.success
+    result = execute_run(demo_engine, execute=False)
+    assert result.success and result.job_def.name == "orphans_dry_run_job"
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {"detected_orphans", "classified_orphans"}
     observed = {
@@ -93,14 +108,17 @@ def test_dry_run_materializes_nothing_that_writes(demo_engine: Engine) -> None:
     assert observed["relinked_links"]["dry_run"].value is True
     assert observed["relinked_links"]["would_links_created"].value > 0
     assert result.get_asset_check_evaluations() == []
+    assert not [e for e in result.all_events if e.is_step_skipped]
     assert snapshot(demo_engine, schema.CT4_TABLES + schema.OWNED_TABLES) == before
+    assert registry_row(demo_engine, result.run_id)["status"] == "succeeded"
 
 
 @pytest.mark.usefixtures("reports_root")
-def test_execute_materializes_all_five_and_checks_pass(demo_engine: Engine) -> None:
-    result = job_for(demo_engine).execute_in_process(
-        run_config={"execute": True}, instance=dg.DagsterInstance.ephemeral()
-    )
+def test_execute_materializes_all_five_and_closes_the_registry_after_the_checks(
+    demo_engine: Engine,
+) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    result = execute_run(demo_engine, instance=instance)
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == ASSETS
@@ -114,24 +132,103 @@ def test_execute_materializes_all_five_and_checks_pass(demo_engine: Engine) -> N
     metadata = quarantine.event_specific_data.materialization.metadata
     assert metadata["quarantined"].value > 0
     assert Path(metadata["report_csv"].value).is_file()
+    row = registry_row(demo_engine, result.run_id)
+    assert row["status"] == "succeeded" and row["error"] is None
+    records = instance.get_records_for_run(
+        result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    last_check = max(record.event_log_entry.timestamp for record in records)
+    assert row["finished_at"].timestamp() >= last_check  # type: ignore[attr-defined]
 
 
 @pytest.mark.usefixtures("reports_root")
-def test_integrity_check_failure_fails_the_run(demo_engine: Engine) -> None:
+def test_the_launchpad_default_of_the_fix_job_is_an_execute(demo_engine: Engine) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url_of(demo_engine))
+        result = defs.resolve_job_def("orphans_fix_job").execute_in_process(
+            run_config={}, instance=dg.DagsterInstance.ephemeral()
+        )
+    assert result.success
+    assert registry_row(demo_engine, result.run_id)["mode"] == "execute"
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_integrity_check_failure_fails_the_run_and_the_registry(demo_engine: Engine) -> None:
     # A limited execute leaves the other orphans operational: the check must say so.
-    result = job_for(demo_engine).execute_in_process(
-        run_config={"execute": True, "limit": 1},
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
+    result = execute_run(demo_engine, limit=1)
     assert not result.success
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [e.check_name for e in failed] == ["no_operational_orphans"]
     assert failed[0].metadata["count"].value > 0
+    row = registry_row(demo_engine, result.run_id)
+    # Dagster says the run failed: the registry never says succeeded.
+    assert row["status"] == "failed" and "no_operational_orphans" in str(row["error"])
+    assert row["stats"] is not None  # the execute itself was recorded
+
+
+def make_stale(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("update orphans_pipeline_alembic_version set version_num = '0004'"))
 
 
 @pytest.mark.usefixtures("reports_root")
-def test_cli_fix_runs_the_job_on_the_instance(
+def test_a_stale_schema_fails_fast_in_every_path(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from orphans_pipeline.api.app import PREFIX, create_app
+    from orphans_pipeline.api.settings import ApiSettings
+    from orphans_pipeline.core import review
+    from orphans_pipeline.defs.review import orphans_review_job
+
+    data = CT4(fresh_engine)
+    data.quarantine("Q1", data.driver("Q1"))
+    make_stale(fresh_engine)
+    before = snapshot(fresh_engine, schema.CT4_TABLES + schema.OWNED_TABLES)
+    for execute in (True, False):  # the schedule's and launchpad's jobs
+        with pytest.raises(schema.SchemaNotReady, match="orphans-pipeline db upgrade"):
+            execute_run(fresh_engine, execute=execute)
+    with pytest.raises(schema.SchemaNotReady, match="orphans-pipeline db upgrade"):
+        review.review(fresh_engine, "purge", driver_id="Q1", reviewer="ana", notes="", execute=True)
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    review_run = (
+        build_definitions()
+        .resolve_job_def(orphans_review_job.name)
+        .execute_in_process(
+            run_config={
+                "ops": {
+                    "apply_review_decision": {
+                        "config": {"action": "purge", "driver_id": "Q1", "reviewer": "ana"}
+                    }
+                }
+            },
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+    )
+    assert not review_run.success
+    [failure] = [e for e in review_run.all_events if e.is_step_failure]
+    assert "db upgrade" in failure.step_failure_data.error.to_string()  # type: ignore[union-attr]
+    settings = ApiSettings(api_token="t", enable_fix=True)
+    with TestClient(create_app(settings, engine=lambda: fresh_engine)) as api:
+        headers = {"Authorization": "Bearer t"}
+        answer = api.post(f"{PREFIX}/Q1/purge", json={"reviewer": "ana"}, headers=headers)
+        assert answer.status_code == 503 and "db upgrade" in answer.json()["detail"]
+        answer = api.post(f"{PREFIX}/run-fix", json={"execute": True}, headers=headers)
+        assert answer.status_code == 503 and "db upgrade" in answer.json()["detail"]
+    assert cli.main(["fix", "--execute"]) == 1
+    assert snapshot(fresh_engine, schema.CT4_TABLES + schema.OWNED_TABLES) == before
+
+
+def location_of(run: dg.DagsterRun) -> str:
+    origin = run.remote_job_origin
+    assert origin is not None, "a run launched from the workspace carries its origin"
+    return origin.repository_origin.code_location_origin.location_name
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
     demo_engine: Engine,
     dagster_home: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -144,9 +241,19 @@ def test_cli_fix_runs_the_job_on_the_instance(
     out = capsys.readouterr().out
     assert "EXECUTE" in out and "result: succeeded" in out and "report (csv)" in out
     with dg.DagsterInstance.get() as instance:
-        records = instance.get_run_records(dg.RunsFilter(job_name="orphans_fix_job"))
-        assert len(records) == 2
-        assert all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
+        records = instance.get_run_records(dg.RunsFilter(tags={"orphans/launched_by": "cli"}))
+        assert sorted(r.dagster_run.job_name for r in records) == [
+            "orphans_dry_run_job",
+            "orphans_fix_job",
+        ]
+        for record in records:
+            run = record.dagster_run
+            assert run.status == dg.DagsterRunStatus.SUCCESS
+            # The same origin as a launchpad run: the workspace's code location.
+            assert location_of(run) == "orphans_pipeline"
+            assert registry_row(demo_engine, run.run_id)["status"] == "succeeded"
+            # The run executed in a worker process of its own, not in the CLI's.
+            assert launch._worker_pid(instance, run.run_id) not in (None, os.getpid())
     CT4(demo_engine).driver("INJECTED-1")
     CT4(demo_engine).driver("INJECTED-2")
     # --limit 1 quarantines one of them; the other is still an operational orphan.
@@ -158,7 +265,6 @@ def test_cli_fix_runs_the_job_on_the_instance(
 def test_cli_refuses_bad_input(
     fresh_engine: Engine,
     dagster_home: Path,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -167,8 +273,159 @@ def test_cli_refuses_bad_input(
         with pytest.raises(SystemExit) as exited:
             cli.main(bad)
         assert exited.value.code == 2
-    assert cli.main(["fix", "--output-dir", str(tmp_path / "nope")]) == 2
-    assert "outside the reports root" in capsys.readouterr().err
     monkeypatch.setenv("DATABASE_URL", "mysql://nobody@localhost/x")
     assert cli.main(["fix"]) == 1
     assert "not a PostgreSQL URL" in capsys.readouterr().err
+
+
+def lock_holder_present(engine: Engine, admin_url: str) -> bool:
+    import psycopg
+
+    from orphans_pipeline.core.locking import ORPHANS_LOCK_KEY
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        return bool(
+            admin.execute(
+                "select 1 from pg_locks join pg_stat_activity using (pid) "
+                "where locktype = 'advisory' and datname = %s "
+                "and ((classid::bigint << 32) | objid::bigint) = %s",
+                (engine.url.database, ORPHANS_LOCK_KEY),
+            ).fetchall()
+        )
+
+
+def wait_until(condition: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"not in {seconds} s: {what}")
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_terminate_from_the_instance_stops_an_execute_with_nothing_written(
+    demo_engine: Engine, dagster_home: Path, admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url_of(demo_engine))
+    # The run worker waits just before its commit, every write done, holding the lock.
+    monkeypatch.setenv(faults.FAULT_ENV, "before_commit")
+    monkeypatch.setenv(faults.ACTION_ENV, "pause")
+    before = snapshot(demo_engine, schema.CT4_TABLES + schema.OWNED_TABLES)
+    with dg.DagsterInstance.get() as instance, launch.workspace(instance) as context:
+        run_id = launch.create_and_launch(
+            instance, context, execute=True, limit=None, output_dir=None, tags={}
+        )
+        wait_until(lambda: lock_holder_present(demo_engine, admin_url), 120, "run mid-way")
+        assert instance.run_launcher.terminate(run_id)
+        run = launch.wait_for_run(instance, demo_engine, run_id)
+        assert run.status == dg.DagsterRunStatus.CANCELED
+    assert snapshot(demo_engine, schema.CT4_TABLES + schema.OWNED_TABLES) == before
+    row = registry_row(demo_engine, run_id)
+    assert row["status"] == "failed" and "interrupt" in str(row["error"]).lower()
+
+
+def test_a_killed_server_and_its_run_never_block_the_next_run_fix(
+    module_databases: DatabaseFactory,
+    dagster_home: Path,
+    admin_url: str,
+    tmp_path: Path,
+    unused_port: int,
+) -> None:
+    """SIGKILL the process group of `serve` while its execute is mid-way; restart serve: the
+    next run-fix is accepted within 3 minutes, succeeds, and leaves the state of one
+    uninterrupted execute."""
+    from orphans_pipeline_tests.test_faults import outcome
+
+    control = module_databases.create("control")
+    demo.load_demo_data(control, 300, seed=29)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ORPHANS_REPORTS_ROOT", str(reports))
+        execute_run(control)
+    expected = outcome(control)
+    engine = module_databases.create("served")
+    demo.load_demo_data(engine, 300, seed=29)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url_of(engine),
+        "ORPHANS_REPORTS_ROOT": str(reports),
+        "ORPHANS_API_TOKEN": "t",
+        "ENABLE_ORPHANS_FIX": "true",
+    }
+    base = f"http://127.0.0.1:{unused_port}/api/v1/identity/orphans"
+    headers = {"Authorization": "Bearer t"}
+
+    def serve(extra: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "orphans-pipeline"),
+                "serve",
+                "--port",
+                str(unused_port),
+            ],
+            env={**env, **extra},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: the code server and run workers too
+        )
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/metrics", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    first = serve({faults.FAULT_ENV: "before_commit", faults.ACTION_ENV: "pause"})
+    try:
+        wait_until(up, 120, "serve answers")
+        started = httpx.post(
+            f"{base}/run-fix", json={"execute": True}, headers=headers, timeout=120
+        )
+        assert started.status_code == 202, started.text
+        killed_run = started.json()["run_id"]
+        wait_until(lambda: lock_holder_present(engine, admin_url), 120, "run mid-way")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    second = serve({})
+    try:
+        wait_until(up, 120, "serve answers again")
+        deadline = time.monotonic() + 180
+        while True:
+            answer = httpx.post(
+                f"{base}/run-fix", json={"execute": True}, headers=headers, timeout=120
+            )
+            if answer.status_code == 202 or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        assert answer.status_code == 202, answer.text
+        run_id = answer.json()["run_id"]
+        deadline = time.monotonic() + 300
+        while True:
+            body = httpx.get(f"{base}/runs/{run_id}", timeout=30).json()
+            if body["finished"] or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert (body["status"], body["registry_status"]) == ("SUCCESS", "succeeded")
+        old = httpx.get(f"{base}/runs/{killed_run}", timeout=30).json()
+        assert (old["status"], old["registry_status"]) == ("FAILURE", "failed")
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        try:
+            second.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(second.pid, signal.SIGKILL)
+            second.wait()
+    assert outcome(engine) == expected
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

@@ -1,7 +1,8 @@
-"""Fault injection: the process is killed (SIGKILL) at named points of an execute and of a
-review, and the database connection is dropped mid-run. Each time the database is exactly as
-before or fully applied, the next run completes the work, nothing is duplicated, and the run
-registry shows the failed run."""
+"""Fault injection: the run worker of an execute launched as in production (`orphans-pipeline
+fix --execute`, through the Dagster instance) is killed (SIGKILL) or interrupted (SIGINT) at
+named points, a review is killed, and the database connection is dropped mid-run. Each time
+the database is exactly as before or fully applied, the next run completes the work, nothing
+is duplicated, and the run registry and Dagster tell the same story of the failed run."""
 
 import os
 import signal
@@ -12,21 +13,23 @@ import time
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import demo, fix, schema
-from orphans_pipeline.core.faults import FAULT_ENV
+from orphans_pipeline.core.faults import ACTION_ENV, FAULT_ENV
 from orphans_pipeline.core.locking import ORPHANS_LOCK_KEY
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 QUARANTINE = ("canon.driver_orphan_quarantine", "canon.driver_orphan_quarantine_history")
 TABLES = (*schema.CT4_TABLES, *QUARANTINE)
 SEED = 17
 
-pytestmark = pytest.mark.usefixtures("reports_root")
+pytestmark = pytest.mark.usefixtures("reports_root", "dagster_home")
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def executed_once(module_databases: DatabaseFactory) -> dict[str, Any]:
     """What one uninterrupted execute leaves, on its own copy of the same demo data."""
     engine = module_databases.create("control")
     demo.load_demo_data(engine, 300, seed=SEED)
-    fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     return outcome(engine)
 
 
@@ -70,23 +73,29 @@ def outcome(engine: Engine) -> dict[str, Any]:
         }
 
 
-EXECUTE_IN_CHILD = (
-    "import sys\n"
-    "from orphans_pipeline.core import db, fix\n"
-    "options = fix.FixOptions(execute=True, lock_wait_seconds=5)\n"
-    "fix.run_fix(db.get_engine(sys.argv[1]), options)\n"
-)
-
-
-def run_in_child(engine: Engine, point: str) -> subprocess.CompletedProcess[str]:
-    code = EXECUTE_IN_CHILD
+def run_in_child(
+    engine: Engine, point: str, action: str = "kill"
+) -> subprocess.CompletedProcess[str]:
+    """`orphans-pipeline fix --execute`, whose run worker acts at `point`; the CLI waits."""
     return subprocess.run(
-        [sys.executable, "-c", code, url_of(engine)],
-        env={**os.environ, FAULT_ENV: point},
+        [str(Path(sys.executable).parent / "orphans-pipeline"), "fix", "--execute"],
+        env={
+            **os.environ,
+            "DATABASE_URL": url_of(engine),
+            FAULT_ENV: point,
+            ACTION_ENV: action,
+        },
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def dagster_status(run_id: str) -> str:
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None
+        return run.status.value
 
 
 def registry(engine: Engine) -> list[tuple[str, str, str | None]]:
@@ -99,22 +108,44 @@ def registry(engine: Engine) -> list[tuple[str, str, str | None]]:
         ]
 
 
-@pytest.mark.parametrize("point", ["after_links", "before_quarantine_writes", "before_commit"])
-def test_a_kill_inside_the_execute_leaves_everything_as_before(
-    demo_engine: Engine, executed_once: dict[str, Any], point: str
+@pytest.mark.parametrize(
+    ("point", "action"),
+    [
+        ("after_links", "kill"),
+        ("before_quarantine_writes", "kill"),
+        ("before_commit", "kill"),
+        ("before_commit", "interrupt"),
+    ],
+)
+def test_a_fault_inside_the_execute_leaves_everything_as_before(
+    demo_engine: Engine, executed_once: dict[str, Any], point: str, action: str
 ) -> None:
     before = snapshot(demo_engine, TABLES)
-    killed = run_in_child(demo_engine, point)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    failed = run_in_child(demo_engine, point, action)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "result: FAILED" in failed.stdout
     assert snapshot(demo_engine, TABLES) == before
-    [(killed_run, status, _)] = registry(demo_engine)
-    assert status == "running"  # nobody closed it: the process is gone
+    [(failed_run, status, error)] = registry(demo_engine)
+    # The CLI saw the worker die (or fail) and both records say so.
+    assert status == "failed" and error
+    assert dagster_status(failed_run) in ("FAILURE", "CANCELED")
 
-    fix.run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     assert outcome(demo_engine) == executed_once
-    runs = dict((run_id, (state, error)) for run_id, state, error in registry(demo_engine))
-    assert runs[killed_run][0] == "failed" and "interrupted" in (runs[killed_run][1] or "")
-    assert sorted(state for state, _ in runs.values()) == ["failed", "succeeded"]
+    assert sorted(state for _, state, _ in registry(demo_engine)) == ["failed", "succeeded"]
+
+
+@pytest.mark.parametrize("action", ["kill", "interrupt"])
+def test_a_fault_during_the_views_fails_the_run_in_both_records(
+    demo_engine: Engine, executed_once: dict[str, Any], action: str
+) -> None:
+    """The execute had committed; the run did not finish: neither record says succeeded."""
+    failed = run_in_child(demo_engine, "during_views", action)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert outcome(demo_engine) == executed_once
+    [(failed_run, status, _)] = registry(demo_engine)
+    assert status == "failed"
+    assert dagster_status(failed_run) in ("FAILURE", "CANCELED")
 
 
 def test_a_kill_while_the_reports_are_written_keeps_the_committed_execute(
@@ -122,19 +153,19 @@ def test_a_kill_while_the_reports_are_written_keeps_the_committed_execute(
 ) -> None:
     earlier = set(reports_root.iterdir())  # the control run's reports
     killed = run_in_child(demo_engine, "during_reports")
-    assert killed.returncode == -signal.SIGKILL
+    assert killed.returncode == 1
     assert outcome(demo_engine) == executed_once  # the execute had committed
     files = sorted(path.name for path in set(reports_root.iterdir()) - earlier)
     assert [name.rsplit(".", 1)[1] for name in files] == ["csv"]  # no partial JSON, no temp file
     before = snapshot(demo_engine, TABLES)
-    second = fix.run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    second = run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     assert second.stats["links_created"] == 0 and second.stats["newly_quarantined"] == 0
     assert snapshot(demo_engine, TABLES) == before
     assert [status for _, status, _ in registry(demo_engine)] == ["failed", "succeeded"]
 
 
 def test_a_kill_inside_a_review_writes_nothing(demo_engine: Engine) -> None:
-    fix.run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     with demo_engine.connect() as conn:
         driver = conn.execute(
             text(
@@ -191,12 +222,12 @@ def test_a_dropped_connection_mid_run_writes_nothing_and_is_recorded(
     watcher = threading.Thread(target=terminate_the_lock_holder)
     watcher.start()
     with pytest.raises(DBAPIError):
-        fix.run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+        run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     watcher.join()
     assert terminated
     demo_engine.dispose()  # the pool still holds the terminated connection
     assert snapshot(demo_engine, TABLES) == before
     [(_, status, error)] = registry(demo_engine)
     assert status == "failed" and error
-    fix.run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     assert outcome(demo_engine) == executed_once

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ProgrammingError
 from orphans_pipeline.api.app import PREFIX, create_app
 from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import demo, fix, integrity, review, schema, views
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "orphans-test"
@@ -70,8 +71,8 @@ def refused(engine: Engine, statement: str) -> bool:
 
 def test_the_whole_pipeline_runs_as_orphans_pipeline(granted: dict[str, Engine]) -> None:
     pipeline = granted["orphans_pipeline"]
-    dry = fix.run_fix(pipeline, fix.FixOptions(execute=False, lock_wait_seconds=5))
-    result = fix.run_fix(pipeline, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    dry = run_fix(pipeline, fix.FixOptions(execute=False, lock_wait_seconds=5))
+    result = run_fix(pipeline, fix.FixOptions(execute=True, lock_wait_seconds=5))
     assert result.stats == dry.stats and result.stats["links_created"] > 0
     counts = views.refresh_ops_views(pipeline)
     assert counts["operational_drivers"] > 0 and counts["claims_for_collection"] > 0
@@ -98,7 +99,7 @@ def test_orphans_pipeline_is_refused_ddl_and_rewrites(granted: dict[str, Engine]
 
 
 def test_reviews_and_the_api_run_as_orphans_reviewer(granted: dict[str, Engine]) -> None:
-    fix.run_fix(granted["orphans_pipeline"], fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(granted["orphans_pipeline"], fix.FixOptions(execute=True, lock_wait_seconds=5))
     reviewer = granted["orphans_reviewer"]
     with reviewer.connect() as conn:
         drivers = list(
@@ -133,7 +134,7 @@ def test_reviews_and_the_api_run_as_orphans_reviewer(granted: dict[str, Engine])
         assert api.get(f"{PREFIX}/{drivers[2]}/history").status_code == 200
     # A reviewer cannot run the pipeline, rewrite history or change the schema.
     with pytest.raises(ProgrammingError, match="permission denied"):
-        fix.run_fix(reviewer, fix.FixOptions(execute=True, lock_wait_seconds=5))
+        run_fix(reviewer, fix.FixOptions(execute=True, lock_wait_seconds=5))
     for statement in (
         "update canon.driver_orphan_quarantine_history set actor = 'me'",
         "delete from canon.driver_orphan_quarantine",

@@ -1,5 +1,6 @@
-"""The whole pipeline on demo data: a dry run writes nothing and reports what the execute then
-does; a second execute writes nothing; --limit; integrity, leak and audit checks; ops views."""
+"""The whole pipeline on demo data, as runs of the job: a dry run writes nothing and reports
+what the execute then does; a second execute writes nothing; --limit; integrity, leak and audit
+checks; ops views; the run registry."""
 
 from pathlib import Path
 
@@ -138,14 +139,16 @@ def test_bad_limit_is_refused_before_anything(
     fresh_engine: Engine, limit: int, reports_root: Path
 ) -> None:
     with pytest.raises(fix.InvalidRequest, match="at least 1"):
-        fix.run_fix(fresh_engine, fix.FixOptions(limit=limit))
+        run_fix(fresh_engine, fix.FixOptions(limit=limit))
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 0
 
 
 def test_output_dir_outside_the_reports_root_is_refused(
     fresh_engine: Engine, reports_root: Path, tmp_path: Path
 ) -> None:
     with pytest.raises(fix.InvalidRequest, match="outside the reports root"):
-        fix.run_fix(fresh_engine, fix.FixOptions(output_dir=str(tmp_path / "elsewhere")))
+        run_fix(fresh_engine, fix.FixOptions(output_dir=str(tmp_path / "elsewhere")))
     with fresh_engine.connect() as conn:
         assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 0
 

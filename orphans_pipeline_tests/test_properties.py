@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from orphans_pipeline.core import fix, integrity, review, schema
 from orphans_pipeline_tests.conftest import DatabaseFactory
 from orphans_pipeline_tests.ct4 import CT4, snapshot
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 LEAD_TABLES = ("module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations")
 TABLES = (*schema.CT4_TABLES, *schema.OWNED_TABLES)
@@ -205,10 +206,10 @@ def test_the_rules_hold_on_generated_datasets(
             links_before = links(engine)
 
             options = fix.FixOptions(execute=False, lock_wait_seconds=5)
-            dry = fix.run_fix(engine, options)
+            dry = run_fix(engine, options)
             assert snapshot(engine, TABLES) == before  # a dry run changes nothing
 
-            executed = fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+            executed = run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
             assert executed.stats == dry.stats  # and it said what the execute does
             for key in seen:
                 seen[key] += executed.stats.get(key, 0) > 0
@@ -219,7 +220,7 @@ def test_the_rules_hold_on_generated_datasets(
                 assert links_after[key] == person
 
             once = snapshot(engine, TABLES)
-            fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+            run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
             assert snapshot(engine, TABLES) == once  # executing twice equals executing once
 
             with engine.connect() as conn:
@@ -240,7 +241,7 @@ def test_the_rules_hold_on_generated_datasets(
                     raise AssertionError(f"purged {resolved}, which was {statuses[resolved]}")
                 except review.ReviewRefused:
                     pass
-            fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+            run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
             later = history(engine)
             assert later[: len(earlier)] == earlier  # history is append-only
             check_rules(engine, set())

@@ -11,6 +11,7 @@ from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import demo, fix
 from orphans_pipeline_tests.browser import browser_page, serve_app
 from orphans_pipeline_tests.conftest import url_of
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 TOKEN = "e2e-token"
 
@@ -20,7 +21,7 @@ def served(
     fresh_engine: Engine, dagster_home: Path, reports_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     demo.load_demo_data(fresh_engine, 300, seed=21)
-    fix.run_fix(fresh_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(fresh_engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
     monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
     return url_of(fresh_engine)
 

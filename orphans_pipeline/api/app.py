@@ -140,7 +140,7 @@ def create_app(
                 "executes through the API are disabled: set ENABLE_ORPHANS_FIX=true on the server",
             )
         run_id = request.app.state.launcher.launch(
-            execute=body.execute, limit=body.limit, output_dir=body.output_dir
+            execute=body.execute, limit=body.limit, output_dir=body.output_dir, engine=engine()
         )
         return {
             "run_id": run_id,

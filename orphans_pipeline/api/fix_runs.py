@@ -1,16 +1,16 @@
-"""run-fix from the API: launch orphans_fix_job in the background and answer with its run id.
+"""run-fix from the API: launch orphans_fix_job through the Dagster instance, answer with its
+run id at once, and read its progress back from the instance and the run registry.
 
-The run executes in this process (the in-process executor, as the CLI does), on a worker
-thread, so the request returns as soon as Dagster has created the run, before any step runs.
-Its progress and result are read back from the instance and the run registry.
+The run executes in a run worker process of its own, started by the instance's run launcher
+from the workspace's code location (as a launchpad run), never on a thread of this server.
+Before a launch and while a run is polled, runs whose worker is gone are reported failed, so a
+run killed with its server never blocks the next one.
 """
 
 import csv
 import logging
 import threading
-import time
-import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +18,16 @@ import dagster as dg
 from sqlalchemy import Engine
 
 from orphans_pipeline import instance as dagster_instance
-from orphans_pipeline.core import fix, runs
-from orphans_pipeline.defs.jobs import PIPELINE_TAG
+from orphans_pipeline.core import db, fix, runs, schema
+from orphans_pipeline.defs import launch
 
 LOG = logging.getLogger(__name__)
-REQUEST_TAG = "orphans/request_id"
-IN_PROGRESS = (
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-)
+IN_PROGRESS = launch.IN_PROGRESS
 DRIVERS_SHOWN = 100
 
 
 class RunInProgress(RuntimeError):
-    """Another orphans_fix_job run has not finished; the message names it."""
+    """Another orphans pipeline run has not finished; the message names it."""
 
 
 class RunNotFound(LookupError):
@@ -43,10 +37,10 @@ class RunNotFound(LookupError):
 class FixRunLauncher:
     def __init__(self, start_timeout_seconds: float = 60.0) -> None:
         self.start_timeout_seconds = start_timeout_seconds
-        self._executor: ThreadPoolExecutor | None = None
         self._guard = threading.Lock()
-        self._current: Future[Any] | None = None
         self._instance: dg.DagsterInstance | None = None
+        self._workspace: Any = None
+        self._stack = ExitStack()
 
     def instance(self) -> dg.DagsterInstance:
         if self._instance is None:
@@ -54,78 +48,58 @@ class FixRunLauncher:
             self._instance = dg.DagsterInstance.get()
         return self._instance
 
-    def executor(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            # One worker: the API never runs two pipelines at once (the lock would refuse anyway).
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orphans-fix")
-        return self._executor
+    def workspace(self) -> Any:
+        """The workspace (its code location's gRPC server starts at the first run-fix)."""
+        if self._workspace is None:
+            self._workspace = self._stack.enter_context(launch.workspace(self.instance()))
+        return self._workspace
 
     def close(self) -> None:
-        """Wait for a run in progress, then let go of the instance (the app may start again)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Let go of the workspace and the instance (a run in progress goes on by itself)."""
+        self._stack.close()
+        self._workspace = None
         if self._instance is not None:
             self._instance.dispose()
             self._instance = None
 
-    def _running_run_ids(self) -> list[str]:
-        records = self.instance().get_run_records(
-            dg.RunsFilter(job_name="orphans_fix_job", statuses=list(IN_PROGRESS), tags=PIPELINE_TAG)
-        )
-        return [record.dagster_run.run_id for record in records]
-
-    def launch(self, *, execute: bool, limit: int | None, output_dir: str | None) -> str:
-        """Start a run; return its Dagster run id once the run exists."""
+    def launch(
+        self,
+        *,
+        execute: bool,
+        limit: int | None,
+        output_dir: str | None,
+        engine: Engine | None = None,
+    ) -> str:
+        """Start a run; return its Dagster run id once the run worker has started."""
         fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
-        request_id = uuid.uuid4().hex
+        engine = engine or db.get_engine()
+        schema.require_current(engine)
         with self._guard:
-            if self._current is not None and not self._current.done():
-                raise RunInProgress("a run started through the API has not finished yet")
-            busy = self._running_run_ids()
+            instance = self.instance()
+            launch.reconcile(instance, engine)
+            busy = launch.busy_run_ids(instance)
             if busy:
-                raise RunInProgress(f"orphans_fix_job run {busy[0]} has not finished yet")
-            self._current = self.executor().submit(
-                self._run, execute, limit, output_dir, request_id
-            )
-            future = self._current
-        return self._wait_for_run(request_id, future)
-
-    def _run(
-        self, execute: bool, limit: int | None, output_dir: str | None, request_id: str
-    ) -> Any:
-        from orphans_pipeline.defs.launch import launch_fix_job
-
-        try:
-            return launch_fix_job(
-                execute=execute,
-                limit=limit,
-                output_dir=output_dir,
-                launched_by="api",
-                tags={REQUEST_TAG: request_id},
-            )
-        except Exception:
-            LOG.exception("orphans_fix_job launched through the API could not run")
-            raise
-
-    def _wait_for_run(self, request_id: str, future: Future[Any]) -> str:
-        deadline = time.monotonic() + self.start_timeout_seconds
-        while True:
-            records = self.instance().get_run_records(
-                dg.RunsFilter(tags={REQUEST_TAG: request_id}), limit=1
-            )
-            if records:
-                return records[0].dagster_run.run_id
-            if future.done():
-                future.result()  # raises what stopped the run from being created
-                raise RuntimeError("the run finished without being recorded in the instance")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the run was not created in time; see the server's log")
-            time.sleep(0.05)
+                raise RunInProgress(f"orphans pipeline run {busy[0]} has not finished yet")
+            try:
+                return launch.create_and_launch(
+                    instance,
+                    self.workspace(),
+                    execute=execute,
+                    limit=limit,
+                    output_dir=output_dir,
+                    tags={"orphans/launched_by": "api"},
+                )
+            except Exception:
+                LOG.exception("orphans_fix_job could not be launched through the API")
+                raise
 
     def describe(self, engine: Engine, run_id: str) -> dict[str, Any]:
         """The run's status in Dagster, its registry row (stats, reports) and its drivers."""
         dagster_run = self.instance().get_run_by_id(run_id)
+        if dagster_run is not None and not dagster_run.is_finished:
+            # A worker that died is reported here, so a poll never waits for ever.
+            launch.reconcile(self.instance(), engine, run_id=run_id)
+            dagster_run = self.instance().get_run_by_id(run_id)
         registry = runs.get_run(engine, run_id)
         if dagster_run is None and registry is None:
             raise RunNotFound(f"no orphans_fix_job run {run_id!r}")

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from orphans_pipeline.core.fix import MAX_LIMIT
 from orphans_pipeline.core.review import MAX_TEXT
 
 Status = Literal["quarantined", "resolved_relinked", "resolved_created_lead", "purged"]
@@ -71,7 +72,9 @@ class OrphanMetrics(BaseModel):
 
 class RunFixRequest(Strict):
     execute: bool = Field(default=False, description="Write (needs ENABLE_ORPHANS_FIX=true)")
-    limit: int | None = Field(default=None, ge=1, description="Only the first N candidates")
+    limit: int | None = Field(
+        default=None, ge=1, le=MAX_LIMIT, description="Only the first N candidates"
+    )
     output_dir: Text | None = Field(default=None, description="Inside the reports root")
 
 

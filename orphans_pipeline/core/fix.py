@@ -1,31 +1,25 @@
-"""One run of the pipeline, without Dagster: detect, classify, apply, report.
+"""The steps of a run, without Dagster: the assets of orphans_fix_job call them, in order.
 
-The Dagster assets call the same steps one by one; the tests call `run_fix`.
-Writes of an execute (links, quarantine rows, history) happen in `apply_run`, in one transaction
-under the pipeline lock, so a crash leaves nothing half-written and the next run completes it.
+The job is the only place a run's steps are sequenced (`orphans_pipeline.defs`); every run,
+the tests' included, is a run of that job. Writes of an execute (links, quarantine rows,
+history) happen in `apply_run`, in one transaction under the pipeline lock, so a crash leaves
+nothing half-written and the next run completes it.
 """
 
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import os
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import (
-    classify,
-    detect,
-    quarantine,
-    repair,
-    reports,
-    runs,
-    schema,
-    sql,
-)
+from orphans_pipeline.core import quarantine, repair, reports, runs, sql
 from orphans_pipeline.core.faults import crash_point
 from orphans_pipeline.core.locking import lock_orphans_pipeline
 
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
+# `limit` is stored in an int column and bound as a PostgreSQL int.
+MAX_LIMIT = 2_147_483_647
 
 
 class InvalidRequest(ValueError):
@@ -40,12 +34,37 @@ class FixOptions:
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
     def validated_output_dir(self) -> Path:
-        if self.limit is not None and (isinstance(self.limit, bool) or self.limit < 1):
-            raise InvalidRequest(f"limit must be a whole number of at least 1, not {self.limit}")
+        """The output directory, inside the reports root (the API's and the launchpad's rule)."""
+        self.validate_limit()
         try:
             return reports.resolve_output_dir(self.output_dir)
         except reports.InvalidOutputDir as exc:
             raise InvalidRequest(str(exc)) from exc
+
+    def validate_limit(self) -> None:
+        limit = self.limit
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT
+        ):
+            raise InvalidRequest(
+                f"limit must be a whole number of at least 1 and at most {MAX_LIMIT}, not {limit}"
+            )
+
+
+def operator_output_dir(output_dir: str | None) -> Path | None:
+    """The CLI's --output-dir: relative to the working directory, created if needed, refused
+    only if it cannot be written. (Remote users, through the API and the launchpad, stay
+    confined to the reports root.)"""
+    if not output_dir:
+        return None
+    path = Path(output_dir).expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidRequest(f"cannot create output directory {path}: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InvalidRequest(f"output directory {path} is not writable")
+    return path
 
 
 @dataclass
@@ -54,18 +73,6 @@ class ApplyResult:
     links_created: int = 0
     quarantine_rows_written: int = 0
     history_rows: int = 0
-
-
-@dataclass
-class FixResult:
-    run_id: str
-    execute: bool
-    stats: dict[str, int]
-    report_json: str
-    report_csv: str
-    detected: dict[str, int] = field(default_factory=dict)
-    classified: dict[str, int] = field(default_factory=dict)
-    applied: ApplyResult | None = None
 
 
 def apply_run(
@@ -110,7 +117,10 @@ def report_run(
     output_dir: Path,
     started_at: datetime,
 ) -> tuple[str, str]:
-    """Write the run's reports, close it in the registry and drop its work rows."""
+    """Write the run's reports, keep them and the stats in the registry, drop its work rows.
+
+    The registry row is closed later, at the run's real end (after the checks).
+    """
     paths = reports.write_reports(
         engine,
         run_id,
@@ -119,38 +129,7 @@ def report_run(
         output_dir=output_dir,
         started_at=started_at,
     )
-    runs.finish_run(engine, run_id, succeeded=True, stats=stats, report_paths=paths)
+    runs.record_results(engine, run_id, stats=stats, report_paths=paths)
     with engine.begin() as conn:
         sql.run(conn, "pipeline/delete_run_work", run_id=run_id)
     return paths
-
-
-def run_fix(engine: Engine, options: FixOptions, run_id: str | None = None) -> FixResult:
-    """Run the whole pipeline in this process (no Dagster)."""
-    output_dir = options.validated_output_dir()
-    schema.require_current(engine)
-    run_id = run_id or str(uuid.uuid4())
-    started_at = datetime.now(UTC)
-    runs.register_run(
-        engine, run_id, execute=options.execute, limit=options.limit, output_dir=str(output_dir)
-    )
-    try:
-        detected = detect.detect_orphans(engine, run_id, options.limit)
-        classified = classify.classify_orphans(engine, run_id)
-        applied = apply_run(
-            engine, run_id, execute=options.execute, lock_wait_seconds=options.lock_wait_seconds
-        )
-        json_path, csv_path = report_run(
-            engine,
-            run_id,
-            execute=options.execute,
-            stats=applied.stats,
-            output_dir=output_dir,
-            started_at=started_at,
-        )
-    except Exception as exc:
-        runs.finish_run(engine, run_id, succeeded=False, error=f"{type(exc).__name__}: {exc}")
-        raise
-    return FixResult(
-        run_id, options.execute, applied.stats, json_path, csv_path, detected, classified, applied
-    )

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orphans_pipeline.core import guard, sql
+from orphans_pipeline.core import guard, schema, sql
 from orphans_pipeline.core.faults import crash_point
 from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
 from orphans_pipeline.core.locking import lock_orphans_pipeline
@@ -328,6 +328,8 @@ def review(
 ) -> ReviewOutcome:
     """Apply (or, by default, preview) one review action: relink, create-lead, purge or undo."""
     bound = _bind(action, driver_id, reviewer, notes, source_table, source_pk)
+    # Every path (CLI, API, the review job) decides on the current schema only.
+    schema.require_current(engine)
     return _run(engine, execute, bound, lock_wait_seconds)
 
 
@@ -407,6 +409,7 @@ def bulk_review(
     line that would fail; an execute with any failing line writes nothing.
     """
     reviewer = _clean(reviewer, "reviewer name")
+    schema.require_current(engine)
     lines: list[BulkLine] = []
     with engine.connect() as conn:
         transaction = conn.begin()

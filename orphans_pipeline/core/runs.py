@@ -1,4 +1,9 @@
-"""The run registry (`orphans.runs`): one row per run, its mode, limit, outcome and stats."""
+"""The run registry (`orphans.runs`): one row per run, its mode, limit, outcome and stats.
+
+A run is registered by its first step and closed once, at its real end (after the checks), by
+the run's executor (`close_open_run`); a run whose process died is closed by the next run's
+reconciliation, from what Dagster says of it.
+"""
 
 import json
 from typing import Any
@@ -9,22 +14,50 @@ from sqlalchemy import Connection, Engine
 from orphans_pipeline.core import sql
 
 # One open session per running run, named 'orphans run <run_id>': if the process dies, the
-# session goes with it, and the next run closes the orphaned registry row as failed.
-_LIVENESS: dict[str, psycopg.Connection[Any]] = {}
+# session goes with it, and the next run closes the orphaned registry row as failed. The engine
+# is kept beside it so that the run's end can close the row it registered.
+_LIVENESS: dict[str, tuple[Engine, psycopg.Connection[Any]]] = {}
 
 
 def _hold_liveness(engine: Engine, run_id: str) -> None:
     _release_liveness(run_id)
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    _LIVENESS[run_id] = psycopg.connect(
-        url, autocommit=True, application_name=f"orphans run {run_id}"
+    _LIVENESS[run_id] = (
+        engine,
+        psycopg.connect(url, autocommit=True, application_name=f"orphans run {run_id}"),
     )
 
 
 def _release_liveness(run_id: str) -> None:
     held = _LIVENESS.pop(run_id, None)
     if held is not None:
-        held.close()
+        held[1].close()
+
+
+def live_run_ids(engine: Engine, run_ids: list[str]) -> set[str]:
+    """The runs among `run_ids` whose process still holds its liveness session."""
+    if not run_ids:
+        return set()
+    with engine.connect() as conn:
+        return set(sql.run(conn, "pipeline/select_live_run_sessions", run_ids=run_ids).scalars())
+
+
+def open_run_ids(engine: Engine) -> list[str]:
+    """The runs the registry still shows as running, oldest first."""
+    with engine.connect() as conn:
+        return list(sql.run(conn, "pipeline/select_open_runs").scalars())
+
+
+def close_open_run(run_id: str, *, error: str | None) -> bool:
+    """At a run's real end, in its own process: close the row it registered, if any.
+
+    Returns whether there was one (a run that failed before registering has none).
+    """
+    held = _LIVENESS.get(run_id)
+    if held is None:
+        return False
+    finish_run(held[0], run_id, succeeded=error is None, error=error)
+    return True
 
 
 def close_interrupted_runs(engine: Engine, run_id: str = "") -> list[str]:
@@ -49,6 +82,21 @@ def register_run(
         )
 
 
+def record_results(
+    engine: Engine, run_id: str, *, stats: dict[str, Any], report_paths: tuple[str, str]
+) -> None:
+    """Keep the run's stats and reports; it stays running until its end closes it."""
+    with engine.begin() as conn:
+        sql.run(
+            conn,
+            "pipeline/record_run_results",
+            run_id=run_id,
+            stats=json.dumps(stats),
+            report_json_path=report_paths[0],
+            report_csv_path=report_paths[1],
+        )
+
+
 def finish_run(
     engine: Engine,
     run_id: str,
@@ -59,18 +107,21 @@ def finish_run(
     error: str | None = None,
 ) -> None:
     json_path, csv_path = report_paths or (None, None)
-    _release_liveness(run_id)
-    with engine.begin() as conn:
-        sql.run(
-            conn,
-            "pipeline/finish_run",
-            run_id=run_id,
-            status="succeeded" if succeeded else "failed",
-            stats=json.dumps(stats) if stats is not None else None,
-            report_json_path=json_path,
-            report_csv_path=csv_path,
-            error=error,
-        )
+    # Closed first, the session released after: a running row never lacks its session.
+    try:
+        with engine.begin() as conn:
+            sql.run(
+                conn,
+                "pipeline/finish_run",
+                run_id=run_id,
+                status="succeeded" if succeeded else "failed",
+                stats=json.dumps(stats) if stats is not None else None,
+                report_json_path=json_path,
+                report_csv_path=csv_path,
+                error=error,
+            )
+    finally:
+        _release_liveness(run_id)
 
 
 def get_run(engine: Engine, run_id: str) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 
 from orphans_pipeline.core import classify, detect, fix, integrity, quarantine, runs, views
+from orphans_pipeline.core.faults import crash_point
 from orphans_pipeline.defs.metadata import numeric, table_preview
 from orphans_pipeline.defs.resources import CT4Database, FixConfig
 
@@ -13,11 +14,12 @@ GROUP = "orphans"
 
 
 def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
+    lock_wait = config.lock_wait_seconds
     return fix.FixOptions(
         execute=config.execute,
         limit=config.limit,
         output_dir=config.output_dir,
-        lock_wait_seconds=ct4.lock_wait_seconds,
+        lock_wait_seconds=ct4.lock_wait_seconds if lock_wait is None else lock_wait,
     )
 
 
@@ -35,7 +37,7 @@ def detected_orphans(
 ) -> dg.MaterializeResult:
     options = _options(config, ct4)
     output_dir = options.validated_output_dir()
-    engine = ct4.engine()
+    engine = ct4.ready_engine()
     runs.register_run(
         engine,
         context.run_id,
@@ -98,7 +100,10 @@ def apply_orphan_fixes(
     engine = ct4.engine()
     options = _options(config, ct4)
     applied = fix.apply_run(
-        engine, context.run_id, execute=config.execute, lock_wait_seconds=ct4.lock_wait_seconds
+        engine,
+        context.run_id,
+        execute=config.execute,
+        lock_wait_seconds=options.lock_wait_seconds,
     )
     preview = quarantine.outcome_preview(engine, context.run_id)
     registered = runs.get_run(engine, context.run_id)
@@ -191,5 +196,6 @@ def apply_orphan_fixes(
     ),
 )
 def ops_views(context: dg.AssetExecutionContext, ct4: CT4Database) -> dg.MaterializeResult:
+    crash_point("during_views")
     counts = views.refresh_ops_views(ct4.engine())
     return dg.MaterializeResult(metadata=numeric(counts))

@@ -1,29 +1,50 @@
-"""Run orphans_fix_job on the configured Dagster instance, in this process, so the run is
-recorded in the instance's storage and shows in the UI like any other."""
+"""Launch orphans_fix_job (or orphans_dry_run_job) through the Dagster instance, as the UI does.
 
+The run is created from the workspace's code location (`orphans_pipeline`, workspace.yaml), so
+it carries the same origin as a launchpad run and shows under the job in the UI; the instance's
+run launcher (DefaultRunLauncher) starts it in a run worker process of its own. The CLI waits
+for it; the API answers with its id and polls. `instance.launch_run` starts the run at once,
+with no daemon: `make run` needs none. (Runs from the launchpad and the schedule go through the
+daemon's queue, limited to one `orphans/pipeline` run at a time.)
+
+Before a launch, `reconcile` closes what dead workers left: a run whose worker is gone is
+reported failed to the instance and closed in `orphans.runs`, so it never blocks the next one.
+"""
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from sqlalchemy import Engine
 
 from orphans_pipeline.core import db, fix, runs, schema
-from orphans_pipeline.defs.jobs import PIPELINE_TAG
+from orphans_pipeline.defs.jobs import DRY_RUN_JOB, FIX_JOB, PIPELINE_TAG, error_text
 
-DRY_RUN_ASSETS = {
-    dg.AssetKey(name)
-    for name in (
-        "detected_orphans",
-        "classified_orphans",
-        "relinked_links",
-        "driver_orphan_quarantine",
-    )
-}
-
-
-def orphans_fix_job_definition() -> dg.JobDefinition:
-    from orphans_pipeline.definitions import defs
-
-    return defs.resolve_job_def("orphans_fix_job")
+WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
+LOCATION = "orphans_pipeline"
+PIPELINE_KEY = next(iter(PIPELINE_TAG))
+HOST_TAG = "orphans/launch_host"
+IN_PROGRESS = (
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+)
+RUNNING = (
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+)
+# A run that has neither a live worker we can see nor a registry row after this long is dead.
+START_GRACE_SECONDS = 120.0
+POLL_SECONDS = 0.5
 
 
 @dataclass
@@ -35,6 +56,7 @@ class LaunchOutcome:
     failed_checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     checks: dict[str, bool] = field(default_factory=dict)
+    status: str | None = None
 
     def summary_lines(self) -> list[str]:
         mode = "EXECUTE" if self.execute else "DRY RUN (nothing written)"
@@ -63,6 +85,319 @@ class LaunchOutcome:
         return lines
 
 
+def job_name_for(execute: bool) -> str:
+    """A dry run is its own job: no views, no checks, so no check result is hidden."""
+    return FIX_JOB if execute else DRY_RUN_JOB
+
+
+def run_config_for(execute: bool, limit: int | None, output_dir: str | None) -> dict[str, Any]:
+    config: dict[str, Any] = {"limit": limit, "output_dir": output_dir}
+    return {"execute": True, **config} if execute else config
+
+
+@contextmanager
+def workspace(instance: dg.DagsterInstance) -> Iterator[Any]:
+    """The workspace of workspace.yaml (its code location served by a gRPC server process)."""
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+    with WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE)])) as ctx:
+        yield ctx
+
+
+def create_and_launch(
+    instance: dg.DagsterInstance,
+    process_context: Any,
+    *,
+    execute: bool,
+    limit: int | None,
+    output_dir: str | None,
+    tags: dict[str, str],
+) -> str:
+    """Create the run from the code location's job and launch it; return its id."""
+    from dagster._core.definitions.selector import JobSubsetSelector
+
+    request = process_context.create_request_context()
+    error = request.get_code_location_error(LOCATION)
+    if error is not None:
+        raise RuntimeError(f"the code location {LOCATION} did not load: {error.message.strip()}")
+    location = request.get_code_location(LOCATION)
+    [repository] = location.get_repositories().values()
+    remote_job = location.get_job(
+        JobSubsetSelector(
+            location_name=LOCATION,
+            repository_name=repository.name,
+            job_name=job_name_for(execute),
+            op_selection=None,
+        )
+    )
+    run_config = run_config_for(execute, limit, output_dir)
+    plan = location.get_execution_plan(
+        remote_job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
+    ).execution_plan_snapshot
+    run = instance.create_run(
+        job_name=remote_job.name,
+        run_id=None,
+        run_config=run_config,
+        resolved_op_selection=remote_job.resolved_op_selection,
+        step_keys_to_execute=plan.step_keys_to_execute,
+        op_selection=None,
+        status=None,
+        root_run_id=None,
+        parent_run_id=None,
+        tags={
+            **remote_job.tags,
+            **tags,
+            HOST_TAG: socket.gethostname(),
+            "orphans/mode": "execute" if execute else "dry_run",
+        },
+        job_snapshot=remote_job.job_snapshot,
+        execution_plan_snapshot=plan,
+        parent_job_snapshot=remote_job.parent_job_snapshot,
+        remote_job_origin=remote_job.get_remote_origin(),
+        job_code_origin=remote_job.get_python_origin(),
+        asset_selection=None,
+        asset_check_selection=None,
+        asset_graph=repository.asset_graph,
+    )
+    instance.launch_run(run.run_id, request)
+    return run.run_id
+
+
+def fix_job_definition() -> dg.JobDefinition:
+    from orphans_pipeline.definitions import defs
+
+    return defs.resolve_job_def(FIX_JOB)
+
+
+def dry_run_job_definition() -> dg.JobDefinition:
+    from orphans_pipeline.definitions import defs
+
+    return defs.resolve_job_def(DRY_RUN_JOB)
+
+
+def execute_in_this_process(
+    *,
+    execute: bool,
+    limit: int | None = None,
+    output_dir: str | None = None,
+    lock_wait_seconds: float | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> Any:
+    """A run of the same job, with its own executor, in this process; returns Dagster's result.
+
+    For the tests and the benchmark, which observe the steps from inside the process (the CT4
+    database is DATABASE_URL's, as in a run worker). Operators' runs go through
+    `launch_fix_job` or `create_and_launch`, into a run worker of their own.
+    """
+    job = fix_job_definition if execute else dry_run_job_definition
+    config = run_config_for(execute, limit, output_dir)
+    if execute and lock_wait_seconds is not None:
+        config["lock_wait_seconds"] = lock_wait_seconds
+    with _instance(instance) if instance else dg.DagsterInstance.ephemeral() as active:
+        return dg.execute_job(
+            dg.reconstructable(job), instance=active, run_config=config, raise_on_error=False
+        )
+
+
+# --- dead workers -------------------------------------------------------------------------------
+
+
+def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The pid of the run's worker process, from the engine events its launch recorded."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=False, limit=50
+    ).records
+    for record in records:
+        data = record.event_log_entry.dagster_event.event_specific_data  # type: ignore[union-attr]
+        pid = (getattr(data, "metadata", None) or {}).get("pid")
+        if pid is not None:
+            try:
+                return int(str(pid.value))
+            except ValueError:
+                continue
+    return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has exited: its parent has not reaped it yet
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def _worker_gone(
+    instance: dg.DagsterInstance,
+    record: Any,
+    registry: dict[str, Any] | None,
+    live_sessions: set[str],
+    grace_seconds: float,
+) -> bool:
+    run = record.dagster_run
+    if run.run_id in live_sessions:
+        return False
+    if registry is not None and registry["status"] == "running":
+        return True  # the worker registered the run and its liveness session is gone
+    if run.tags.get(HOST_TAG) == socket.gethostname():
+        pid = _worker_pid(instance, run.run_id)
+        if pid is not None:
+            return not _pid_alive(pid)
+    started = record.start_time or record.create_timestamp.timestamp()
+    return time.time() - started > grace_seconds
+
+
+def reconcile(
+    instance: dg.DagsterInstance,
+    engine: Engine,
+    *,
+    run_id: str | None = None,
+    grace_seconds: float = START_GRACE_SECONDS,
+) -> list[str]:
+    """Report failed the orphans runs whose worker is gone, and bring the registry in line with
+    Dagster (a finished run is never left `running`; a failed one never `succeeded`).
+
+    Only `run_id` when given, else every orphans run. Returns the runs reported failed.
+    """
+    records = instance.get_run_records(
+        dg.RunsFilter(
+            run_ids=[run_id] if run_id else None,
+            tags=None if run_id else {PIPELINE_KEY: ["fix", "review"]},
+            statuses=list(RUNNING),
+        )
+    )
+    candidates = [record.dagster_run.run_id for record in records]
+    registry_open = set(runs.open_run_ids(engine)) if not run_id else set()
+    live = runs.live_run_ids(
+        engine, sorted({*candidates, *registry_open, *([run_id] if run_id else [])})
+    )
+    failed: list[str] = []
+    for record in records:
+        run = record.dagster_run
+        registry = runs.get_run(engine, run.run_id)
+        if not _worker_gone(instance, record, registry, live, grace_seconds):
+            continue
+        message = (
+            "the run's worker process is gone (killed or lost) before the run finished; "
+            "nothing of an unfinished execute was committed"
+        )
+        if run.status == dg.DagsterRunStatus.CANCELING:
+            instance.report_run_canceled(run, message=message)
+        else:
+            instance.report_run_failed(run, message=message)
+        if registry is not None and registry["status"] != "failed":
+            runs.finish_run(engine, run.run_id, succeeded=False, error=f"interrupted: {message}")
+        failed.append(run.run_id)
+    for open_id in registry_open | ({run_id} if run_id else set()):
+        _settle_registry(instance, engine, open_id, live)
+    return failed
+
+
+def _settle_registry(
+    instance: dg.DagsterInstance, engine: Engine, run_id: str, live: set[str]
+) -> None:
+    """Close a registry row still `running` whose Dagster run has finished."""
+    registry = runs.get_run(engine, run_id)
+    dagster_run = instance.get_run_by_id(run_id)
+    if registry is None or dagster_run is None or run_id in live:
+        return
+    if registry["status"] == "running" and dagster_run.is_finished:
+        succeeded = dagster_run.status == dg.DagsterRunStatus.SUCCESS
+        runs.finish_run(
+            engine,
+            run_id,
+            succeeded=succeeded,
+            error=None if succeeded else f"Dagster reports the run {dagster_run.status.value}",
+        )
+    elif registry["status"] == "succeeded" and dagster_run.status in (
+        dg.DagsterRunStatus.FAILURE,
+        dg.DagsterRunStatus.CANCELED,
+    ):
+        runs.finish_run(
+            engine,
+            run_id,
+            succeeded=False,
+            error=f"Dagster reports the run {dagster_run.status.value}",
+        )
+
+
+def busy_run_ids(instance: dg.DagsterInstance) -> list[str]:
+    """Orphans pipeline runs not finished yet (queued included)."""
+    records = instance.get_run_records(
+        dg.RunsFilter(statuses=list(IN_PROGRESS), tags={PIPELINE_KEY: ["fix", "review"]})
+    )
+    return [record.dagster_run.run_id for record in records]
+
+
+# --- waiting and reading the outcome ------------------------------------------------------------
+
+
+def wait_for_run(
+    instance: dg.DagsterInstance, engine: Engine, run_id: str, *, check_every: float = 5.0
+) -> dg.DagsterRun:
+    """Poll the instance until the run ends; a run whose worker dies is reported failed."""
+    last_check = time.monotonic()
+    while True:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None, f"run {run_id} vanished from the instance"
+        if run.is_finished:
+            _settle_registry(instance, engine, run_id, set())
+            return run
+        if time.monotonic() - last_check > check_every:
+            reconcile(instance, engine, run_id=run_id)
+            last_check = time.monotonic()
+        time.sleep(POLL_SECONDS)
+
+
+def check_results(instance: dg.DagsterInstance, run_id: str) -> list[Any]:
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    return [r.event_log_entry.dagster_event.event_specific_data for r in records]  # type: ignore[union-attr]
+
+
+def run_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    errors: list[str] = []
+    for record in instance.get_records_for_run(
+        run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}
+    ).records:
+        event = record.event_log_entry.dagster_event
+        assert event is not None
+        failure = getattr(event.event_specific_data, "error", None)
+        if event.is_step_failure and failure is not None:
+            errors.append(f"{event.step_key}: {error_text(failure)}")
+        elif event.event_type == dg.DagsterEventType.RUN_FAILURE and not errors:
+            errors.append(event.message or "the run failed")
+    return errors
+
+
+def outcome_of(
+    instance: dg.DagsterInstance, engine: Engine, run: dg.DagsterRun, execute: bool
+) -> LaunchOutcome:
+    evaluations = check_results(instance, run.run_id)
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in evaluations
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    return LaunchOutcome(
+        run_id=run.run_id,
+        execute=execute,
+        succeeded=run.status == dg.DagsterRunStatus.SUCCESS and not failed_checks,
+        registry=runs.get_run(engine, run.run_id),
+        failed_checks=failed_checks,
+        errors=run_errors(instance, run.run_id),
+        checks={e.check_name: e.passed for e in evaluations},
+        status=run.status.value,
+    )
+
+
 def launch_fix_job(
     *,
     execute: bool,
@@ -71,53 +406,53 @@ def launch_fix_job(
     instance: dg.DagsterInstance | None = None,
     launched_by: str = "cli",
     tags: dict[str, str] | None = None,
+    confine_output_dir: bool = True,
 ) -> LaunchOutcome:
-    # Refuse bad input here, before a run exists, with the core's own message.
-    fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
-    schema.require_current(db.get_engine())
-    run_config: dict[str, Any] = {"execute": execute, "limit": limit, "output_dir": output_dir}
-    with _instance(instance) as active:
-        job = dg.reconstructable(orphans_fix_job_definition)
-        if not execute:
-            # A dry run leaves the checks (and the views) out of the run altogether, so the UI
-            # keeps showing the last execute's evaluations instead of "skipped".
-            job = job.get_subset(asset_selection=DRY_RUN_ASSETS, asset_check_selection=set())
-        result = dg.execute_job(
-            job,
-            instance=active,
-            run_config=run_config,
-            tags={
-                **(tags or {}),
-                **PIPELINE_TAG,
-                "orphans/launched_by": launched_by,
-                "orphans/mode": "execute" if execute else "dry_run",
-            },
-            raise_on_error=False,
-        )
-        failed_checks = [
-            f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            for evaluation in result.get_asset_check_evaluations()
-            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
-        ]
-        errors = [
-            f"{event.step_key}: {event.event_specific_data.error.message.strip()}"  # type: ignore[union-attr]
-            for event in result.all_events
-            if event.is_step_failure and event.event_specific_data is not None
-        ]
-        checks = {
-            evaluation.check_name: evaluation.passed
-            for evaluation in result.get_asset_check_evaluations()
-        }
-        registry = runs.get_run(db.get_engine(), result.run_id)
-        return LaunchOutcome(
-            run_id=result.run_id,
+    """Launch a run through the instance, wait for it, and return what it did.
+
+    `confine_output_dir=False` is the operator's CLI: a relative directory is taken from the
+    working directory, created if needed; the run's worker is told that directory is its
+    reports root, since the run itself (as from the API or the launchpad) writes only there.
+    """
+    options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir)
+    environment: dict[str, str] = {}
+    if confine_output_dir:
+        options.validated_output_dir()  # refused here, before a run exists
+    else:
+        options.validate_limit()
+        chosen = fix.operator_output_dir(output_dir)
+        if chosen is not None:
+            output_dir = str(chosen)
+            environment["ORPHANS_REPORTS_ROOT"] = output_dir
+    engine = db.get_engine()
+    schema.require_current(engine)
+    with _instance(instance) as active, _environment(environment), workspace(active) as context:
+        reconcile(active, engine)
+        run_id = create_and_launch(
+            active,
+            context,
             execute=execute,
-            succeeded=result.success and not failed_checks,
-            registry=registry,
-            failed_checks=failed_checks,
-            errors=errors,
-            checks=checks,
+            limit=limit,
+            output_dir=output_dir,
+            tags={**(tags or {}), "orphans/launched_by": launched_by},
         )
+        run = wait_for_run(active, engine, run_id)
+        return outcome_of(active, engine, run, execute)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set variables for this process and its children (the run worker), restored after."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class _instance:
