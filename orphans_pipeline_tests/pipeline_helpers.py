@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from orphans_pipeline.core import fix, locking, runs, schema
 from orphans_pipeline.defs import launch
 
+FixOptions = fix.FixOptions
+
 
 @dataclass
 class Applied:

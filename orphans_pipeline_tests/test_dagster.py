@@ -411,6 +411,13 @@ def test_a_killed_server_and_its_run_never_block_the_next_run_fix(
         assert (body["status"], body["registry_status"]) == ("SUCCESS", "succeeded")
         old = httpx.get(f"{base}/runs/{killed_run}", timeout=30).json()
         assert (old["status"], old["registry_status"]) == ("FAILURE", "failed")
+        with dg.DagsterInstance.get() as instance:
+            for launched in (killed_run, run_id):
+                run = instance.get_run_by_id(launched)
+                assert run is not None and run.job_name == "orphans_fix_job"
+                # The API's runs: the workspace's code location, as a launchpad run.
+                assert location_of(run) == "orphans_pipeline"
+                assert run.tags["orphans/launched_by"] == "api"
     finally:
         os.killpg(second.pid, signal.SIGTERM)
         try:

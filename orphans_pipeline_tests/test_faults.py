@@ -112,7 +112,9 @@ def registry(engine: Engine) -> list[tuple[str, str, str | None]]:
     ("point", "action"),
     [
         ("after_links", "kill"),
+        ("after_links", "interrupt"),
         ("before_quarantine_writes", "kill"),
+        ("before_quarantine_writes", "interrupt"),
         ("before_commit", "kill"),
         ("before_commit", "interrupt"),
     ],
@@ -148,12 +150,15 @@ def test_a_fault_during_the_views_fails_the_run_in_both_records(
     assert dagster_status(failed_run) in ("FAILURE", "CANCELED")
 
 
-def test_a_kill_while_the_reports_are_written_keeps_the_committed_execute(
-    demo_engine: Engine, executed_once: dict[str, Any], reports_root: Path
+@pytest.mark.parametrize("action", ["kill", "interrupt"])
+def test_a_fault_while_the_reports_are_written_keeps_the_committed_execute(
+    demo_engine: Engine, executed_once: dict[str, Any], reports_root: Path, action: str
 ) -> None:
     earlier = set(reports_root.iterdir())  # the control run's reports
-    killed = run_in_child(demo_engine, "during_reports")
+    killed = run_in_child(demo_engine, "during_reports", action)
     assert killed.returncode == 1
+    [(failed_run, status, _)] = registry(demo_engine)
+    assert status == "failed" and dagster_status(failed_run) in ("FAILURE", "CANCELED")
     assert outcome(demo_engine) == executed_once  # the execute had committed
     files = sorted(path.name for path in set(reports_root.iterdir()) - earlier)
     assert [name.rsplit(".", 1)[1] for name in files] == ["csv"]  # no partial JSON, no temp file

@@ -10,10 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from orphans_pipeline.core import fix, integrity, review, schema
+from orphans_pipeline.core import integrity, review, schema
+
+# Runs of the job (pipeline_helpers.run_fix), under the name the generated test always used:
+# `derandomize` seeds the examples from the test's source, so the same datasets are generated.
+from orphans_pipeline_tests import pipeline_helpers as fix
 from orphans_pipeline_tests.conftest import DatabaseFactory
 from orphans_pipeline_tests.ct4 import CT4, snapshot
-from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 LEAD_TABLES = ("module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations")
 TABLES = (*schema.CT4_TABLES, *schema.OWNED_TABLES)
@@ -206,10 +209,10 @@ def test_the_rules_hold_on_generated_datasets(
             links_before = links(engine)
 
             options = fix.FixOptions(execute=False, lock_wait_seconds=5)
-            dry = run_fix(engine, options)
+            dry = fix.run_fix(engine, options)
             assert snapshot(engine, TABLES) == before  # a dry run changes nothing
 
-            executed = run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+            executed = fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
             assert executed.stats == dry.stats  # and it said what the execute does
             for key in seen:
                 seen[key] += executed.stats.get(key, 0) > 0
@@ -220,7 +223,7 @@ def test_the_rules_hold_on_generated_datasets(
                 assert links_after[key] == person
 
             once = snapshot(engine, TABLES)
-            run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+            fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
             assert snapshot(engine, TABLES) == once  # executing twice equals executing once
 
             with engine.connect() as conn:
@@ -241,7 +244,7 @@ def test_the_rules_hold_on_generated_datasets(
                     raise AssertionError(f"purged {resolved}, which was {statuses[resolved]}")
                 except review.ReviewRefused:
                     pass
-            run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
+            fix.run_fix(engine, fix.FixOptions(execute=True, lock_wait_seconds=5))
             later = history(engine)
             assert later[: len(earlier)] == earlier  # history is append-only
             check_rules(engine, set())

@@ -10,6 +10,7 @@ run killed with its server never blocks the next one.
 import csv
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class FixRunLauncher:
         self._instance: dg.DagsterInstance | None = None
         self._workspace: Any = None
         self._stack = ExitStack()
+        self._launcher: ThreadPoolExecutor | None = None
 
     def instance(self) -> dg.DagsterInstance:
         if self._instance is None:
@@ -56,6 +58,9 @@ class FixRunLauncher:
 
     def close(self) -> None:
         """Let go of the workspace and the instance (a run in progress goes on by itself)."""
+        if self._launcher is not None:
+            self._launcher.shutdown(wait=True)  # a launch under way completes first
+            self._launcher = None
         self._stack.close()
         self._workspace = None
         if self._instance is not None:
@@ -70,7 +75,7 @@ class FixRunLauncher:
         output_dir: str | None,
         engine: Engine | None = None,
     ) -> str:
-        """Start a run; return its Dagster run id once the run worker has started."""
+        """Create the run and start its worker; return the run id as soon as the run exists."""
         fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
         engine = engine or db.get_engine()
         schema.require_current(engine)
@@ -80,18 +85,33 @@ class FixRunLauncher:
             busy = launch.busy_run_ids(instance)
             if busy:
                 raise RunInProgress(f"orphans pipeline run {busy[0]} has not finished yet")
-            try:
-                return launch.create_and_launch(
-                    instance,
-                    self.workspace(),
-                    execute=execute,
-                    limit=limit,
-                    output_dir=output_dir,
-                    tags={"orphans/launched_by": "api"},
-                )
-            except Exception:
-                LOG.exception("orphans_fix_job could not be launched through the API")
-                raise
+            run_id, request = launch.create_run(
+                instance,
+                self.workspace(),
+                execute=execute,
+                limit=limit,
+                output_dir=output_dir,
+                tags={"orphans/launched_by": "api"},
+            )
+            # The run exists (and counts as in progress); its worker starts in the background,
+            # so the answer does not wait for a Python process to boot.
+            self.launcher_thread().submit(self._launch, instance, run_id, request)
+            return run_id
+
+    def launcher_thread(self) -> ThreadPoolExecutor:
+        if self._launcher is None:
+            self._launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orphans-launch")
+        return self._launcher
+
+    @staticmethod
+    def _launch(instance: dg.DagsterInstance, run_id: str, request: Any) -> None:
+        try:
+            instance.launch_run(run_id, request)
+        except Exception as exc:
+            LOG.exception("orphans run %s could not be launched", run_id)
+            run = instance.get_run_by_id(run_id)
+            if run is not None and not run.is_finished:
+                instance.report_run_failed(run, message=f"the run could not be launched: {exc}")
 
     def describe(self, engine: Engine, run_id: str) -> dict[str, Any]:
         """The run's status in Dagster, its registry row (stats, reports) and its drivers."""

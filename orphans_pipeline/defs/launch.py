@@ -38,6 +38,7 @@ IN_PROGRESS = (
     dg.DagsterRunStatus.CANCELING,
 )
 RUNNING = (
+    dg.DagsterRunStatus.NOT_STARTED,
     dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED,
     dg.DagsterRunStatus.CANCELING,
@@ -115,6 +116,24 @@ def create_and_launch(
     tags: dict[str, str],
 ) -> str:
     """Create the run from the code location's job and launch it; return its id."""
+    run_id, request = create_run(
+        instance, process_context, execute=execute, limit=limit, output_dir=output_dir, tags=tags
+    )
+    instance.launch_run(run_id, request)
+    return run_id
+
+
+def create_run(
+    instance: dg.DagsterInstance,
+    process_context: Any,
+    *,
+    execute: bool,
+    limit: int | None,
+    output_dir: str | None,
+    tags: dict[str, str],
+) -> tuple[str, Any]:
+    """Create (not yet launch) the run from the code location's job; return its id and the
+    workspace request to launch it with."""
     from dagster._core.definitions.selector import JobSubsetSelector
 
     request = process_context.create_request_context()
@@ -160,8 +179,7 @@ def create_and_launch(
         asset_check_selection=None,
         asset_graph=repository.asset_graph,
     )
-    instance.launch_run(run.run_id, request)
-    return run.run_id
+    return run.run_id, request
 
 
 def fix_job_definition() -> dg.JobDefinition:
