@@ -9,7 +9,7 @@ DRIVERS ?= 2000
 SEED ?= 42
 SIZES ?= 10000,100000,1000000
 
-.PHONY: install run test lint ui serve bench stop clean
+.PHONY: install run test lint ui serve bench stop clean freeze-migrations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ ui: $(STAMP)
 ## make serve: the HTTP API and the review page on http://127.0.0.1:8000/orphans.
 serve: $(STAMP)
 	$(BIN)/orphans-pipeline serve
+
+## make freeze-migrations: pin the revisions not pinned yet in sql/migrations/checksums.sha256
+## (once their SQL is final); a pinned revision is never rewritten.
+freeze-migrations: $(STAMP)
+	$(BIN)/python -m orphans_pipeline_tests.migration_manifest
 
 ## make bench: pipeline vs psql floor vs naive baseline at SIZES; results in bench/results/.
 bench: $(STAMP)
