@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Dagster needs an absolute DAGSTER_HOME that exists; the repository root holds dagster.yaml.
 export DAGSTER_HOME := $(CURDIR)
+# The checkout keeps its embedded server and reports beside it (an installed package defaults
+# to the user's data directory); a value already in the environment wins.
+export ORPHANS_HOME ?= $(CURDIR)/.orphans
+export ORPHANS_REPORTS_ROOT ?= $(CURDIR)/reports
 DRIVERS ?= 2000
 SEED ?= 42
 SIZES ?= 10000,100000,1000000
@@ -37,6 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests bench
 	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ui: $(STAMP)
 	$(BIN)/orphans-pipeline ui
