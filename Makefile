@@ -15,7 +15,7 @@ SIZES ?= 10000,100000,1000000
 
 .PHONY: install run test lint ui serve bench stop clean freeze-migrations
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
