@@ -149,3 +149,31 @@ def test_installed_package_upgrades_fixes_and_serves_from_elsewhere(
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def test_installed_package_starts_one_embedded_server_wherever_it_is_run_from(
+    venv_bin: Path, tmp_path: Path
+) -> None:
+    """No DATABASE_URL: each command starts (or reuses) the embedded server under the default
+    home, which is absolute, so commands run from two directories share one server."""
+    user_home = tmp_path / "user"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORPHANS_", "DAGSTER_"))}
+    for name in DROPPED:
+        env.pop(name, None)
+    env["HOME"] = str(user_home)
+    cli = str(venv_bin / "orphans-pipeline")
+    data = user_home / ".local" / "share" / "orphans_pipeline"
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    try:
+        url = _run([cli, "db", "url"], cwd=first, env=env, timeout=300).stdout.strip()
+        assert (data / "pg" / "PG_VERSION").is_file()
+        assert _run([cli, "db", "url"], cwd=second, env=env, timeout=300).stdout.strip() == url
+        _run([cli, "db", "create-ct4"], cwd=second, env=env, timeout=300)
+        upgraded = _run([cli, "db", "upgrade"], cwd=first, env=env, timeout=300).stdout
+        assert f"revision {schema.head_revision()}" in upgraded
+    finally:
+        stopped = _run([cli, "db", "stop"], cwd=first, env=env, timeout=300).stdout
+    assert "stopped" in stopped
+    assert not (data / "pg" / "postmaster.pid").exists()
