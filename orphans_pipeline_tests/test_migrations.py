@@ -16,8 +16,8 @@ from orphans_pipeline_tests import migration_manifest
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 
 NEW_REVISION = (
-    "A landed revision never changes (databases already ran it): put the new SQL in a new "
-    "revision with its own folder sql/migrations/<new id>/ and leave this one as it is."
+    "A landed revision never changes (databases already ran it): add a new revision, with the "
+    "new SQL in its own folder sql/migrations/<new id>/, and leave this one as it is."
 )
 
 
@@ -83,7 +83,7 @@ def test_an_edited_landed_revision_fails_with_a_new_revision_hint(
     view = copy / "migrations" / "0003" / "create_cabinet_funnel_status_view.sql"
     view.write_text(view.read_text() + "\n-- an innocent-looking edit\n")
     monkeypatch.setenv("ORPHANS_SQL_DIR", str(copy))
-    with pytest.raises(AssertionError, match=r"revision 0003 .*funnel.*a new\s+revision"):
+    with pytest.raises(AssertionError, match=r"revision 0003 .*funnel.*add a new revision"):
         test_landed_revisions_run_the_sql_they_ran_when_they_landed()
     monkeypatch.delenv("ORPHANS_SQL_DIR")
     test_landed_revisions_run_the_sql_they_ran_when_they_landed()
