@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Dagster needs an absolute DAGSTER_HOME that exists; the repository root holds dagster.yaml.
 export DAGSTER_HOME := $(CURDIR)
+# The checkout keeps its embedded server and reports beside it (an installed package defaults
+# to the user's data directory); a value already in the environment wins.
+export ORPHANS_HOME ?= $(CURDIR)/.orphans
+export ORPHANS_REPORTS_ROOT ?= $(CURDIR)/reports
 DRIVERS ?= 2000
 SEED ?= 42
 SIZES ?= 10000,100000,1000000
 
-.PHONY: install run test lint ui serve bench stop clean
+.PHONY: install run test lint ui serve bench stop clean freeze-migrations
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -37,6 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests bench
 	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ui: $(STAMP)
 	$(BIN)/orphans-pipeline ui
@@ -44,6 +49,11 @@ ui: $(STAMP)
 ## make serve: the HTTP API and the review page on http://127.0.0.1:8000/orphans.
 serve: $(STAMP)
 	$(BIN)/orphans-pipeline serve
+
+## make freeze-migrations: pin the revisions not pinned yet in sql/migrations/checksums.sha256
+## (once their SQL is final); a pinned revision is never rewritten.
+freeze-migrations: $(STAMP)
+	$(BIN)/python -m orphans_pipeline_tests.migration_manifest
 
 ## make bench: pipeline vs psql floor vs naive baseline at SIZES; results in bench/results/.
 bench: $(STAMP)

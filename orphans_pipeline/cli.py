@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from orphans_pipeline.core import db, demo, embedded, schema, settings
+from orphans_pipeline.core.shipped import shipped_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -97,7 +98,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         os.path.join(os.path.dirname(sys.executable), "dagster"),
         "dev",
         "-w",
-        str(instance.REPO_ROOT / "workspace.yaml"),
+        str(shipped_path("workspace.yaml")),
         "-h",
         args.host,
         "-p",
@@ -241,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         "grant", help="create the least-privilege roles and grant them (run as an owner)"
     ).set_defaults(func=cmd_db_grant)
     db_commands.add_parser("stop", help="stop the embedded PostgreSQL").set_defaults(
-        func=cmd_db_stop
+        func=cmd_db_stop, starts_database=False
     )
     db_commands.add_parser("url", help="print the CT4 database URL (for psql)").set_defaults(
         func=cmd_db_url
@@ -334,6 +335,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        if getattr(args, "starts_database", True):
+            # The explicit start: with DATABASE_URL unset, the embedded server (reused if up).
+            db.start_database()
         return func(args)
     except _known_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)

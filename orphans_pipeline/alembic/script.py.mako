@@ -13,9 +13,13 @@ down_revision = ${repr(down_revision)}
 branch_labels = None
 depends_on = None
 
+# Only files of this revision's own folder, sql/migrations/${up_revision}/, in the order they run;
+# never edited once landed (pin them with `make freeze-migrations`).
+FILES: tuple[str, ...] = ()
+
 
 def upgrade() -> None:
-    run_files(op.get_bind(), ())
+    run_files(op.get_bind(), FILES)
 
 
 def downgrade() -> None:

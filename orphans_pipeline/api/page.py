@@ -1,7 +1,8 @@
 """The review page, Identidad > Orphans: server-rendered HTML with a little plain JavaScript.
 
 The page reads through the core, like the API. Its buttons call the API with the reviewer's
-bearer token, which the reviewer types once; it stays in the browser tab's session storage.
+bearer token, which the reviewer types once: the tab keeps it in sessionStorage, and in a cookie
+that only reads accept (changes take the token from the Authorization header alone).
 """
 
 from collections.abc import Callable

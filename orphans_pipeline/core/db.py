@@ -4,7 +4,18 @@ from functools import cache
 
 from sqlalchemy import Engine, create_engine
 
-from orphans_pipeline.core import settings
+from orphans_pipeline.core import embedded, settings
+
+
+def start_database() -> None:
+    """The explicit first step of every entry point (the CLI, `serve`, the Dagster resource).
+
+    With `DATABASE_URL` unset, start the embedded PostgreSQL under `ORPHANS_HOME` (or reuse the
+    one running there); with it set, there is nothing to start. Settings never start anything.
+    """
+    config = settings.load()
+    if config.database_url is None and embedded.running_url(config.orphans_home) is None:
+        embedded.ensure_running(config.orphans_home)
 
 
 @cache

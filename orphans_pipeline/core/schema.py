@@ -1,7 +1,5 @@
 """Create the CT4 subset (demo and test databases) and migrate what the project owns."""
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -71,10 +69,24 @@ def create_ct4(engine: Engine) -> None:
 
 
 def alembic_config(conn: Connection | None = None) -> Config:
+    """Alembic's configuration, built here (there is no alembic.ini): the scripts are found
+    inside the installed package, whatever the working directory."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1] / "alembic"))
+    cfg.set_main_option("script_location", "orphans_pipeline:alembic")
     cfg.attributes["connection"] = conn
     return cfg
+
+
+def revision_files() -> dict[str, tuple[str, ...]]:
+    """Each revision's SQL files (its `FILES`, in the order it runs them), oldest first.
+
+    A revision runs only files of its own folder `sql/migrations/<revision>/`, which never change
+    once it has landed (pinned by sql/migrations/checksums.sha256): a change of a view or a
+    function is a new revision.
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    newest_first = list(script.walk_revisions("base", "heads"))
+    return {rev.revision: tuple(getattr(rev.module, "FILES", ())) for rev in reversed(newest_first)}
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

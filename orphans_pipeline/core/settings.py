@@ -1,7 +1,10 @@
-"""Where the databases are: `DATABASE_URL`, or the embedded PostgreSQL under `ORPHANS_HOME`.
+"""Where things are: plain data read from the environment, with no side effects.
 
-Everything is resolved when asked for, never at import time, so a test or a command can change
-the environment before it connects.
+`load()` reads the environment when it is called (never at import time, so a test or a command
+can set it first) and returns a frozen `Settings`; nothing here starts a server or creates a
+directory. Starting the embedded PostgreSQL is an explicit step of each entry point
+(`db.start_database()`: the CLI, `serve`, and the Dagster resource when `DATABASE_URL` is unset);
+`resolve_databases()` then only reads where that server listens.
 """
 
 import os
@@ -9,25 +12,73 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-CT4_DATABASE = "ct4"
-DAGSTER_DATABASE = "dagster"
+from orphans_pipeline.core.embedded import CT4_DATABASE, DAGSTER_DATABASE, running_url
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+def _absolute(value: str) -> Path:
+    return Path(value).expanduser().resolve()
+
+
+def default_orphans_home() -> Path:
+    """The user's data directory: `$XDG_DATA_HOME/orphans_pipeline` (~/.local/share/...).
+
+    Absolute, so a sensor tick, a run worker or a command started from another directory finds
+    the same embedded server; `make` points it at `.orphans/` in the checkout instead.
+    """
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return _absolute(data_home) / "orphans_pipeline"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The deployment's settings (see README, Environment); every path is absolute."""
+
+    # The CT4 database; None: the embedded server under orphans_home.
+    database_url: str | None
+    # The embedded server's data, Dagster's local files and, by default, the reports.
+    orphans_home: Path
+    # Reports may only be written inside it.
+    reports_root: Path
+    # Holds dagster.yaml (the packaged one is written there when absent).
+    dagster_home: Path
+    # Dagster's instance storage; None: derived from the CT4 database.
+    dagster_storage_url: str | None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        home = (
+            _absolute(os.environ["ORPHANS_HOME"])
+            if os.environ.get("ORPHANS_HOME")
+            else default_orphans_home()
+        )
+        reports = os.environ.get("ORPHANS_REPORTS_ROOT")
+        dagster_home = os.environ.get("DAGSTER_HOME")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            orphans_home=home,
+            reports_root=_absolute(reports) if reports else home / "reports",
+            dagster_home=_absolute(dagster_home) if dagster_home else home / "dagster",
+            dagster_storage_url=os.environ.get("ORPHANS_DAGSTER_STORAGE_URL") or None,
+        )
+
+
+def load() -> Settings:
+    """The settings as the environment holds them now."""
+    return Settings.from_env()
+
+
 def orphans_home() -> Path:
-    """The directory holding the embedded server's data (absolute, created on demand)."""
-    home = Path(os.environ.get("ORPHANS_HOME", ".orphans")).expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    """The directory of the embedded server's data (absolute; not created here)."""
+    return load().orphans_home
 
 
 def reports_root() -> Path:
     """Reports may only be written below this directory (absolute)."""
-    root = os.environ.get("ORPHANS_REPORTS_ROOT") or str(orphans_home().parent / "reports")
-    return Path(root).expanduser().resolve()
+    return load().reports_root
 
 
 def with_driver(url: str, driver: str) -> str:
@@ -72,25 +123,30 @@ class Databases:
     embedded: bool
 
 
-def resolve_databases() -> Databases:
-    """Resolve where CT4 data and Dagster's instance storage live.
+def resolve_databases(config: Settings | None = None) -> Databases:
+    """Resolve where CT4 data and Dagster's instance storage live (starts nothing).
 
     - `DATABASE_URL` set: CT4 data there; Dagster's storage in the same database, in its own
       `dagster` schema (or `ORPHANS_DAGSTER_STORAGE_URL` when set).
-    - unset: the embedded server, started on demand, with databases `ct4` and `dagster`.
+    - unset: the embedded server under `ORPHANS_HOME`, with databases `ct4` and `dagster`; the
+      entry point must have started it (`db.start_database()`).
     """
-    explicit = os.environ.get("DATABASE_URL")
-    storage_override = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
-    if explicit:
-        ct4 = with_driver(explicit, "psycopg")
+    config = config or load()
+    storage_override = config.dagster_storage_url
+    if config.database_url:
+        ct4 = with_driver(config.database_url, "psycopg")
         storage = storage_override or with_query(
-            with_driver(explicit, "psycopg2"), options="-csearch_path=dagster"
+            with_driver(config.database_url, "psycopg2"), options="-csearch_path=dagster"
         )
         return Databases(ct4, with_driver(storage, "psycopg2"), embedded=False)
 
-    from orphans_pipeline.core import embedded
-
-    base = embedded.ensure_running(orphans_home())
+    base = running_url(config.orphans_home)
+    if base is None:
+        raise ConfigError(
+            f"DATABASE_URL is not set and the embedded PostgreSQL under {config.orphans_home} "
+            "is not running: start it with any `orphans-pipeline` command (for example "
+            "`orphans-pipeline db url`), or set DATABASE_URL"
+        )
     ct4 = with_driver(with_database(base, CT4_DATABASE), "psycopg")
     storage = storage_override or with_driver(with_database(base, DAGSTER_DATABASE), "psycopg2")
     return Databases(ct4, with_driver(storage, "psycopg2"), embedded=True)

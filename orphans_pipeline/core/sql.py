@@ -12,13 +12,15 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, text
 from sqlalchemy.sql.elements import TextClause
 
+from orphans_pipeline.core.shipped import shipped_path
+
 
 def sql_dir() -> Path:
-    """The `sql/` directory: beside the package in a checkout or an editable install."""
+    """The `sql/` directory: the checkout's, or the wheel's copy (`ORPHANS_SQL_DIR` overrides)."""
     override = os.environ.get("ORPHANS_SQL_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "sql"
+    return shipped_path("sql")
 
 
 @cache

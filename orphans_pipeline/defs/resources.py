@@ -11,8 +11,9 @@ from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
 class CT4Database(dg.ConfigurableResource):
     """The CT4 PostgreSQL database the pipeline reads and repairs.
 
-    `database_url` unset means DATABASE_URL, or the embedded server when that is unset too;
-    it is resolved when a run starts, never when the code location loads.
+    `database_url` unset means DATABASE_URL, or the embedded server when that is unset too
+    (started, or found running, when a run or a sensor sets the resource up); it is resolved
+    when a run starts, never when the code location loads.
     """
 
     database_url: str | None = Field(
@@ -22,6 +23,12 @@ class CT4Database(dg.ConfigurableResource):
         default=DEFAULT_LOCK_WAIT_SECONDS,
         description="How long an execute waits for the pipeline's advisory lock",
     )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # The code location's explicit start of the embedded server (DATABASE_URL unset): a run
+        # worker or a sensor tick in another process finds it under the same ORPHANS_HOME.
+        if self.database_url is None:
+            db.start_database()
 
     def engine(self) -> Engine:
         return db.get_engine(self.database_url)

@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 FILES = (
-    "migrations/create_refuse_driver_link_without_lead_function",
-    "migrations/create_driver_link_guard_trigger",
+    "migrations/0002/create_refuse_driver_link_without_lead_function",
+    "migrations/0002/create_driver_link_guard_trigger",
 )
 
 

@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 FILES = (
-    "migrations/disable_lead_events_driver_ids_fastupdate",
-    "migrations/clean_lead_events_driver_ids_pending_list",
+    "migrations/0004/disable_lead_events_driver_ids_fastupdate",
+    "migrations/0004/clean_lead_events_driver_ids_pending_list",
 )
 
 

