@@ -385,6 +385,9 @@ def _root_error(error: Any) -> str:
     name="orphans_run_failure_alert_sensor",
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
+    # Runs the CLI and the API execute in their own process carry no code location, so only
+    # "all locations" sees them; the function keeps the orphans jobs, by name.
+    monitor_all_code_locations=True,
     description=(
         "Alerts when a run of orphans_fix_job, orphans_dry_run_job or orphans_review_job fails "
         "for another reason than a failed check (database down, lock timeout, bad data...), "

@@ -5,8 +5,16 @@ from typing import Any
 
 import dagster as dg
 
-from orphans_pipeline.core import classify, detect, fix, integrity, quarantine, runs, views
-from orphans_pipeline.defs.metadata import numeric, table_preview
+from orphans_pipeline.core import catalog, classify, detect, fix, integrity, quarantine, runs, views
+from orphans_pipeline.defs.metadata import (
+    OWNERS,
+    QUARANTINE_FRESHNESS,
+    numeric,
+    row_count,
+    short_keys,
+    table_metadata,
+    table_preview,
+)
 from orphans_pipeline.defs.resources import CT4Database, FixConfig
 
 GROUP = "orphans"
@@ -24,6 +32,9 @@ def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "staging"},
+    metadata=table_metadata("orphans.run_candidates"),
     description=(
         "Orphan drivers found this run: driver links whose person has no lead link (purged "
         "drivers excepted), plus every quarantine row still `quarantined`, re-evaluated each "
@@ -45,13 +56,21 @@ def detected_orphans(
     )
     counts = detect.detect_orphans(engine, context.run_id, config.limit)
     return dg.MaterializeResult(
-        metadata={**numeric(counts), "mode": config.mode(), "limit": config.limit or 0}
+        metadata={
+            **numeric(counts),
+            "mode": config.mode(),
+            # Shown only when set: "limit 0" read as "nothing taken".
+            **({"limit": config.limit} if config.limit is not None else {}),
+        }
     )
 
 
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "staging"},
+    metadata=table_metadata("orphans.run_events"),
     deps=[detected_orphans],
     description=(
         "Evidence for each detected orphan from observational.lead_events: L1 (the payload "
@@ -68,6 +87,9 @@ RELINKED_LINKS = dg.AssetSpec(
     "relinked_links",
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "canon"},
+    metadata=table_metadata("canon.identity_links"),
     deps=[classified_orphans],
     skippable=True,
     description=(
@@ -80,6 +102,11 @@ DRIVER_ORPHAN_QUARANTINE = dg.AssetSpec(
     "driver_orphan_quarantine",
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "canon"},
+    metadata=table_metadata("canon.driver_orphan_quarantine"),
+    # The weekly execute materializes it; 8 days without one shows as failing in the UI.
+    freshness_policy=QUARANTINE_FRESHNESS,
     deps=[classified_orphans],
     skippable=True,
     description=(
@@ -140,7 +167,7 @@ def apply_orphan_fixes(
         "quarantined": stats["quarantined"],
         "released": stats["released"],
         "newly_quarantined": stats["newly_quarantined"],
-        "outcomes_preview": table_preview(preview),
+        "outcomes_preview": table_preview(short_keys(preview)),
         **reports,
     }
     if not config.execute:
@@ -166,7 +193,10 @@ def apply_orphan_fixes(
         context.log.info(note + " Reports: %s, %s", json_path, csv_path)
         return
     by_status = integrity.count_quarantine_by_status(engine)
-    yield dg.MaterializeResult(asset_key="relinked_links", metadata=link_metadata)
+    yield dg.MaterializeResult(
+        asset_key="relinked_links",
+        metadata={**link_metadata, **row_count(catalog.count_identity_links(engine))},
+    )
     yield dg.MaterializeResult(
         asset_key="driver_orphan_quarantine",
         metadata={
@@ -174,6 +204,7 @@ def apply_orphan_fixes(
             "quarantine_rows_written": applied.quarantine_rows_written,
             "history_rows_appended": applied.history_rows,
             **numeric(by_status, prefix="status_"),
+            **row_count(sum(by_status.values())),
         },
     )
 
@@ -181,6 +212,8 @@ def apply_orphan_fixes(
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "ops"},
     deps=[RELINKED_LINKS, DRIVER_ORPHAN_QUARANTINE],
     description=(
         "The ops views (schema ops): operational drivers, C1 funnel v_cabinet_funnel_status, "
