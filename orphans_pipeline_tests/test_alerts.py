@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 
 from orphans_pipeline.core import demo
 from orphans_pipeline.definitions import build_definitions
+from orphans_pipeline.defs import alerts as alert_sensors
 from orphans_pipeline.defs.alerts import (
     orphans_check_failure_alert_sensor,
     orphans_freshness_alert_sensor,
@@ -24,6 +25,12 @@ from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.ct4 import CT4
 from orphans_pipeline_tests.receivers import SmtpSink, WebhookReceiver, running
+
+
+@pytest.fixture(autouse=True)
+def no_target_known_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run-failure sensor remembers, per process, which targets just failed."""
+    monkeypatch.setattr(alert_sensors, "_down_since", {})
 
 
 @pytest.fixture
@@ -355,16 +362,20 @@ def test_a_failed_run_alerts_with_its_error_and_a_failed_delivery_is_retried(
     monkeypatch.setenv("ORPHANS_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/gone")
     second = review_run(ct4_db, instance, "ALSO-NOT-THERE")
     failure_tick(instance, second)
+    # A burst of failures tries a target that just failed no more: one timeout, not one each.
+    third = review_run(ct4_db, instance, "NOR-THIS-ONE")
+    failure_tick(instance, third)
     checks = Ticks(orphans_check_failure_alert_sensor, instance, ct4_db)
-    assert "1 waiting for a retry" in checks.tick()
+    assert "1 failed, 1 deferred, 0 given up; 2 waiting for a retry" in checks.tick()
     monkeypatch.setenv("ORPHANS_ALERT_WEBHOOK_URL", good_url)
-    assert "1 delivered" in checks.tick()
+    assert "2 delivered" in checks.tick()
     checks.tick()
-    assert [p["alert"]["run_id"] for p in webhook.payloads] == [run_id, second]
+    assert [p["alert"]["run_id"] for p in webhook.payloads] == [run_id, second, third]
     assert recorded(instance, "driver_orphan_quarantine")[1:] == [
         (f"run_failed:{second}", "webhook", "failed"),
         (f"run_failed:{second}", "webhook", "failed"),
         (f"run_failed:{second}", "webhook", "delivered"),
+        (f"run_failed:{third}", "webhook", "delivered"),
     ]
 
 

@@ -47,6 +47,10 @@ RUN_FAILURE_JOBS = ("orphans_fix_job", "orphans_review_job", "orphans_dry_run_jo
 # here, in the instance's key-value store, and the check-failure sensor retries them.
 OUTBOX_KEY = "orphans_pipeline/alerts/outbox"
 _OUTBOX_LOCK = threading.Lock()
+# Dagster calls the run-failure sensor once per failed run, several in one tick: a target that
+# failed is not tried again by it for this long, so a burst of failures costs one timeout.
+_DOWN_FOR_SECONDS = 60.0
+_down_since: dict[str, float] = {}
 
 
 @dataclass
@@ -101,6 +105,7 @@ class Delivered:
     failed: int = 0
     deferred: int = 0
     given_up: int = 0
+    down: set[str] = field(default_factory=set)
 
     def message(self, new: int) -> str:
         return (
@@ -115,15 +120,16 @@ def deliver_all(
     instance: dg.DagsterInstance,
     queue: list[dict[str, Any]],
     settings: alerts.AlertSettings,
+    down: set[str] | None = None,
 ) -> Delivered:
     """One attempt per target per alert, within the tick's budget; record every outcome.
 
     `queue` holds entries {"alert", "targets", "attempts"}; the result's `pending` the entries
     with the targets that still have to receive them.
     """
-    result = Delivered()
+    # Targets that failed this tick (or are known down) are not tried again until the next.
+    result = Delivered(down=set(down or ()))
     deadline = time.monotonic() + TICK_BUDGET_SECONDS
-    down: set[str] = set()  # targets that failed this tick: not tried again until the next
     for entry in queue:
         alert = alerts.Alert(**entry["alert"])
         attempts = int(entry.get("attempts", 0))
@@ -133,7 +139,7 @@ def deliver_all(
             _record(instance, alert, "log", "logged", note="no alert target is configured")
         left, tried = [], False
         for target in entry["targets"]:
-            if target in down or time.monotonic() > deadline:
+            if target in result.down or time.monotonic() > deadline:
                 left.append(target)
                 result.deferred += 1
                 continue
@@ -144,7 +150,7 @@ def deliver_all(
                 _record(instance, alert, target, "delivered", attempt=attempts + 1)
                 log.info(f"alert {alert.key} delivered to {target}")
                 continue
-            down.add(target)
+            result.down.add(target)
             left.append(target)
             result.failed += 1
             _record(instance, alert, target, "failed", attempt=attempts + 1, error=error)
@@ -420,7 +426,11 @@ def orphans_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> Non
         run_id=run.run_id,
         run_url=settings.run_url(run.run_id),
     )
-    result = deliver_all(context.log, context.instance, [_entry(alert, settings)], settings)
+    now = time.monotonic()
+    down = {target for target, since in _down_since.items() if now - since < _DOWN_FOR_SECONDS}
+    entry = _entry(alert, settings)
+    result = deliver_all(context.log, context.instance, [entry], settings, down=down)
+    _down_since.update({target: now for target in result.down - down})
     if result.pending:
         _put_outbox(context.instance, result.pending)
 
