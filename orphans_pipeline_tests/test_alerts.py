@@ -2,6 +2,7 @@
 and an SMTP sink on 127.0.0.1: each alert, none for a dry run, never twice, retries within the
 tick (a hanging target), failed runs, freshness, and every outcome recorded on the asset."""
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,9 @@ import dagster as dg
 import pytest
 from sqlalchemy import Engine, text
 
+from orphans_pipeline import cli
 from orphans_pipeline.core import demo
+from orphans_pipeline.core.alerts import AlertSettings
 from orphans_pipeline.definitions import build_definitions
 from orphans_pipeline.defs import alerts as alert_sensors
 from orphans_pipeline.defs.alerts import (
@@ -387,3 +390,40 @@ def test_an_alert_with_no_target_is_recorded_as_logged(
     assert recorded(instance, "driver_orphan_quarantine") == [
         (f"run_failed:{run_id}", "log", "logged")
     ]
+
+
+class Exec(Exception):
+    """Raised instead of replacing the process: what `ui` would run, with which environment."""
+
+
+@pytest.mark.parametrize(
+    ("host", "preset", "expected"),
+    [
+        ("127.0.0.1", None, "http://127.0.0.1:3456"),
+        ("0.0.0.0", None, "http://127.0.0.1:3456"),
+        ("127.0.0.1", "https://dagster.ct4.example", "https://dagster.ct4.example"),
+    ],
+)
+def test_the_ui_command_links_alerts_to_the_address_it_serves(
+    dagster_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    host: str,
+    preset: str | None,
+    expected: str,
+) -> None:
+    if preset:
+        monkeypatch.setenv("ORPHANS_DAGSTER_UI_URL", preset)
+    else:
+        monkeypatch.delenv("ORPHANS_DAGSTER_UI_URL", raising=False)
+
+    def capture(path: str, command: list[str]) -> None:
+        raise Exec(command, os.environ["ORPHANS_DAGSTER_UI_URL"])
+
+    monkeypatch.setattr(os, "execv", capture)
+    with pytest.raises(Exec) as ran:
+        cli.main(["ui", "--host", host, "--port", "3456"])
+    command, link = ran.value.args
+    assert link == expected
+    assert command[1] == "dev" and command[-4:] == ["-h", host, "-p", "3456"]
+    assert Path(command[0]).name == "dg"  # dagster-dg-cli is installed with the dev extras
+    assert AlertSettings.from_env().run_url("R1") == f"{expected}/runs/R1"
