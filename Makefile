@@ -42,7 +42,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check orphans_pipeline orphans_pipeline_tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@# The definitions load and validate (dg); a throwaway instance, so no database is needed.
+	tmp=$$(mktemp -d) && printf "telemetry:\n  enabled: false\n" > $$tmp/dagster.yaml && \
+		DAGSTER_HOME=$$tmp $(BIN)/dg check defs --use-active-venv; \
+		status=$$?; rm -rf $$tmp; exit $$status
 
+## make ui: `dg dev` (webserver + daemon) on http://127.0.0.1:3000, through the CLI's `ui`.
 ui: $(STAMP)
 	$(BIN)/orphans-pipeline ui
 

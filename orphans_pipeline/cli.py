@@ -94,16 +94,20 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from orphans_pipeline import instance
 
     env = instance.prepare_dagster_environment()
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "dagster"),
-        "dev",
-        "-w",
-        str(shipped_path("workspace.yaml")),
-        "-h",
-        args.host,
-        "-p",
-        str(args.port),
-    ]
+    # The alerts link runs here, unless a public address was configured (a proxy, say).
+    link_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    os.environ.setdefault("ORPHANS_DAGSTER_UI_URL", f"http://{link_host}:{args.port}")
+    bin_dir = os.path.dirname(sys.executable)
+    dg_cli = os.path.join(bin_dir, "dg")
+    if os.path.exists(dg_cli) and (instance.REPO_ROOT / "pyproject.toml").is_file():
+        # `dg dev` (dagster-dg-cli, a dev dependency) reads [tool.dg] in pyproject.toml.
+        target = ["--target-path", str(instance.REPO_ROOT), "--use-active-venv"]
+        command = [dg_cli, "dev", *target, "-h", args.host, "-p", str(args.port)]
+    else:
+        # An installed package (no checkout, no dg): the workspace.yaml shipped in the wheel.
+        workspace = str(shipped_path("workspace.yaml"))
+        command = [os.path.join(bin_dir, "dagster"), "dev", "-w", workspace]
+        command += ["-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     sys.stdout.flush()
     os.execv(command[0], command)

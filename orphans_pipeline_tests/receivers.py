@@ -12,18 +12,24 @@ from typing import Any
 
 
 class WebhookReceiver:
-    """Collects JSON posts; answers 500 to the first `fail_first` of them."""
+    """Collects JSON posts; answers 500 to the first `fail_first` of them. With `hang`, reads
+    each post and never answers (until the receiver stops): a target that is down but listening.
+    """
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, hang: bool = False) -> None:
         self.payloads: list[dict[str, Any]] = []
         self.requests = 0
         self.fail_first = fail_first
+        self.stopped = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests += 1
+                if hang:
+                    receiver.stopped.wait()
+                    return
                 if receiver.requests <= receiver.fail_first:
                     self.send_response(500)
                 else:
@@ -35,6 +41,7 @@ class WebhookReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
@@ -80,5 +87,7 @@ def running(receiver: WebhookReceiver | SmtpSink) -> Iterator[Any]:
     try:
         yield receiver
     finally:
+        if isinstance(receiver, WebhookReceiver):
+            receiver.stopped.set()
         receiver.server.shutdown()
         receiver.server.server_close()

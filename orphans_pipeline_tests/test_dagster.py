@@ -57,6 +57,7 @@ def test_definitions_load() -> None:
         "orphans_check_failure_alert_sensor",
         "orphans_new_quarantine_alert_sensor",
         "orphans_freshness_alert_sensor",
+        "orphans_run_failure_alert_sensor",
     }
     for sensor in sensors.values():
         assert sensor.description and sensor.default_status == dg.DefaultSensorStatus.RUNNING

@@ -1,6 +1,8 @@
 """End to end in a real headless Chromium: the Dagster webserver on a test instance, after an
-execute, shows the five assets and the passing checks by their exact names."""
+execute, shows the five assets and the passing checks by their exact names, and the
+quarantine's catalog entry: owners, tags, table name, row count, columns and freshness."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,10 +13,14 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from sqlalchemy import Engine
+from dagster._core.workspace.context import WorkspaceProcessContext
+from dagster._core.workspace.load_target import WorkspaceFileTarget
+from dagster._daemon.freshness import FreshnessDaemon
+from sqlalchemy import Engine, text
 
 from orphans_pipeline.core import demo
 from orphans_pipeline.defs.launch import launch_fix_job
+from orphans_pipeline.defs.metadata import TABLE_COLUMNS
 from orphans_pipeline.instance import REPO_ROOT
 from orphans_pipeline_tests.browser import browser_page, free_port, require_chromium
 from orphans_pipeline_tests.conftest import url_of
@@ -27,9 +33,15 @@ CHECKS = {
 
 
 @pytest.fixture
-def webserver(
+def ct4_engine(
     fresh_engine: Engine, dagster_home: Path, reports_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+) -> Engine:
+    return fresh_engine
+
+
+@pytest.fixture
+def webserver(ct4_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    fresh_engine = ct4_engine
     require_chromium()
     demo.load_demo_data(fresh_engine, 300, seed=13)
     monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
@@ -93,3 +105,36 @@ def test_asset_graph_shows_the_assets_and_passing_checks(webserver: str) -> None
             assert page.get_by_text("Succeeded", exact=True).count() == len(checks)
         page.goto(f"{webserver}/runs/{outcome.run_id}")
         page.get_by_text("Success", exact=True).first.wait_for()
+
+
+def evaluate_freshness(instance: dg.DagsterInstance) -> None:
+    """One pass of the daemon's freshness evaluation (the test runs no daemon)."""
+    target = WorkspaceFileTarget([str(REPO_ROOT / "workspace.yaml")])
+    with WorkspaceProcessContext(instance, target) as context:
+        asyncio.run(FreshnessDaemon()._evaluate_assets(context))
+
+
+def test_the_quarantine_page_shows_its_catalog_entry_and_freshness(
+    webserver: str, ct4_engine: Engine
+) -> None:
+    with dg.DagsterInstance.get() as instance:
+        outcome = launch_fix_job(execute=True, limit=None, output_dir=None, instance=instance)
+        assert outcome.succeeded
+        evaluate_freshness(instance)
+    with ct4_engine.connect() as conn:
+        rows = conn.execute(text("select count(*) from canon.driver_orphan_quarantine")).scalar()
+    with browser_page(viewport={"width": 1400, "height": 1800}) as page:
+        page.add_init_script("window.localStorage.setItem('communityNux', '1')")
+        page.goto(f"{webserver}/assets/driver_orphan_quarantine")
+        for label in ("Owners", "Storage", "Tags", "Row count", "Columns", "Freshness policy"):
+            page.get_by_text(label, exact=True).first.wait_for()
+        page.get_by_text("ct4-data", exact=True).first.wait_for()
+        page.get_by_text("canon.driver_orphan_quarantine", exact=True).first.wait_for()
+        page.get_by_text("domain: ct4_identity", exact=True).first.wait_for()
+        page.get_by_text("layer: canon", exact=True).first.wait_for()
+        page.get_by_text(str(rows), exact=True).first.wait_for()
+        for column in TABLE_COLUMNS["canon.driver_orphan_quarantine"]:
+            page.get_by_text(column.name, exact=True).first.wait_for()
+        page.get_by_text("Fails if more than 8 days since last materialization").wait_for()
+        # Evaluated: "Passing", not "Not evaluated" / "Unknown".
+        page.get_by_text("Passing", exact=True).first.wait_for()

@@ -1,16 +1,17 @@
 """Alerts: what they say, where they go (a Slack-compatible webhook and/or e-mail), and the
 registry queries the alert sensors read. No Dagster here: the sensors decide when to alert.
 
-Delivery never raises: each target is tried a few times with a growing pause, and what still
-fails is logged and reported back, so the caller can keep it for a later attempt.
+Delivery never raises and never waits long: one attempt per target with a short timeout, and
+the error of a failed one is reported back, so the caller (a sensor tick, which Dagster cuts off
+after 60 s) can keep the alert for a later tick instead of retrying inside the tick.
 """
 
 import json
 import logging
 import os
 import smtplib
-import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -29,7 +30,7 @@ class Alert:
     """One alert: `key` identifies what it is about, so it is never sent twice."""
 
     key: str
-    kind: str  # check_failed | new_quarantined | stale
+    kind: str  # check_failed | new_quarantined | stale | run_failed
     severity: str  # ERROR | WARN
     title: str
     text: str
@@ -38,6 +39,8 @@ class Alert:
     driver_ids: list[str] = field(default_factory=list)
     run_id: str | None = None
     run_url: str | None = None
+    # The asset the alert is about: its delivery outcomes are recorded there, for the UI.
+    asset_key: str = "driver_orphan_quarantine"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,9 +70,8 @@ class AlertSettings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     dagster_ui_url: str = "http://127.0.0.1:3000"
-    attempts: int = 3
-    timeout_seconds: float = 10.0
-    pause_seconds: float = 1.0
+    # Short, so that every target down at once still fits in one sensor tick.
+    timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> "AlertSettings":
@@ -86,7 +88,7 @@ class AlertSettings:
             smtp_password=env.get("ORPHANS_ALERT_SMTP_PASSWORD") or None,
             smtp_starttls=env.get("ORPHANS_ALERT_SMTP_STARTTLS", "").lower() in ("1", "true"),
             dagster_ui_url=(env.get("ORPHANS_DAGSTER_UI_URL") or cls.dagster_ui_url).rstrip("/"),
-            pause_seconds=float(env.get("ORPHANS_ALERT_RETRY_PAUSE_SECONDS") or cls.pause_seconds),
+            timeout_seconds=_positive(env, "ORPHANS_ALERT_TIMEOUT_SECONDS", cls.timeout_seconds),
         )
 
     @property
@@ -98,6 +100,19 @@ class AlertSettings:
 
     def run_url(self, run_id: str) -> str:
         return f"{self.dagster_ui_url}/runs/{run_id}"
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 60:
+        raise ValueError(f"{name}={raw!r}: expected a number of seconds in (0, 60]")
+    return value
 
 
 def webhook_payload(alert: Alert) -> dict[str, Any]:
@@ -144,22 +159,14 @@ def send_email(alert: Alert, settings: AlertSettings) -> None:
 SENDERS = {"webhook": send_webhook, "email": send_email}
 
 
-def deliver(alert: Alert, settings: AlertSettings, targets: list[str] | None = None) -> list[str]:
-    """Send `alert` to each target, retrying; return the targets that still failed."""
-    failed = []
-    for target in targets if targets is not None else settings.targets:
-        for attempt in range(1, settings.attempts + 1):
-            try:
-                SENDERS[target](alert, settings)
-                break
-            except Exception as exc:  # any failure of the far end: retry, then report
-                LOG.warning("alert %s to %s: attempt %d: %s", alert.key, target, attempt, exc)
-                if attempt < settings.attempts:
-                    time.sleep(settings.pause_seconds * attempt)
-        else:
-            LOG.error("alert %s to %s not delivered after %d attempts", alert.key, target, attempt)
-            failed.append(target)
-    return failed
+def attempt(alert: Alert, settings: AlertSettings, target: str) -> str | None:
+    """Send `alert` to `target` once; None when delivered, else the error, for the record."""
+    try:
+        SENDERS[target](alert, settings)
+    except Exception as exc:  # any failure of the far end: reported, kept for a later attempt
+        LOG.warning("alert %s to %s not delivered: %s", alert.key, target, exc)
+        return f"{type(exc).__name__}: {exc}"[:500]
+    return None
 
 
 # --- what the sensors read --------------------------------------------------------------------

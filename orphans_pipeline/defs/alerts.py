@@ -3,10 +3,21 @@
 Each sensor keeps a JSON cursor: how far it has read, and the alerts whose delivery failed, which
 it retries on the next ticks. An event is read once, so it is never alerted twice; a dry run
 evaluates no check and closes no execute, so it never alerts.
+
+A tick must end well inside Dagster's 60 s sensor timeout, or its cursor is lost and the next
+tick sends again what a healthy target already got. So a tick tries each target once per alert
+with a short timeout, stops trying a target for the rest of the tick once it failed, and stops
+delivering at all after TICK_BUDGET_SECONDS; whatever is left waits in the cursor.
+
+Every delivery, failure and give-up is recorded as an AssetObservation on the asset the alert is
+about (kept in the event log, unlike skipped ticks, which Dagster purges after 7 days), so the
+asset's Events tab in the UI lists each alert with its target and outcome.
 """
 
 import json
 import os
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,9 +35,22 @@ CHECKS = {
 }
 # On its very first tick a sensor looks back this far, not over the whole history.
 FIRST_LOOKBACK = timedelta(days=1)
-# An alert that still fails after this many ticks is given up (and logged).
-MAX_TICKS_PER_ALERT = 5
+# An alert a target still refuses after this many attempts (one per tick) is given up, and
+# recorded as such: at the 60 s interval, half an hour of outage.
+MAX_ATTEMPTS_PER_ALERT = 30
 EVENTS_PER_TICK = 200
+# Delivery stops after this long in a tick; 60 s is Dagster's sensor timeout.
+TICK_BUDGET_SECONDS = 30.0
+# The jobs whose failed runs alert (selected by name, so a job that is absent is no error).
+RUN_FAILURE_JOBS = ("orphans_fix_job", "orphans_review_job", "orphans_dry_run_job")
+# The run-failure sensor's cursor belongs to Dagster, so the alerts it could not deliver wait
+# here, in the instance's key-value store, and the check-failure sensor retries them.
+OUTBOX_KEY = "orphans_pipeline/alerts/outbox"
+_OUTBOX_LOCK = threading.Lock()
+# Dagster calls the run-failure sensor once per failed run, several in one tick: a target that
+# failed is not tried again by it for this long, so a burst of failures costs one timeout.
+_DOWN_FOR_SECONDS = 60.0
+_down_since: dict[str, float] = {}
 
 
 @dataclass
@@ -45,37 +69,144 @@ class Cursor:
         return json.dumps({"position": self.position, "pending": self.pending}, default=str)
 
 
+def _record(
+    instance: dg.DagsterInstance, alert: alerts.Alert, target: str, outcome: str, **extra: Any
+) -> None:
+    """An observation on the alert's asset: the UI lists it in the asset's events, for good."""
+    metadata: dict[str, Any] = {
+        "alert_key": alert.key,
+        "alert_kind": alert.kind,
+        "severity": alert.severity,
+        "title": alert.title,
+        "target": target,
+        "outcome": outcome,
+        "count": alert.count,
+        **extra,
+    }
+    if alert.run_id:
+        metadata["run"] = dg.MetadataValue.dagster_run(alert.run_id)
+    if alert.run_url:
+        metadata["run_url"] = dg.MetadataValue.url(alert.run_url)
+    instance.report_runless_asset_event(
+        dg.AssetObservation(
+            asset_key=alert.asset_key,
+            description=f"alert {outcome} ({target}): {alert.title}",
+            metadata=metadata,
+        )
+    )
+
+
+@dataclass
+class Delivered:
+    """What one round of delivery did: counts for the tick's message, what is left to retry."""
+
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    delivered: int = 0
+    failed: int = 0
+    deferred: int = 0
+    given_up: int = 0
+    down: set[str] = field(default_factory=set)
+
+    def message(self, new: int) -> str:
+        return (
+            f"{new} new alert(s); {self.delivered} delivered, {self.failed} failed, "
+            f"{self.deferred} deferred, {self.given_up} given up; "
+            f"{len(self.pending)} waiting for a retry"
+        )
+
+
+def deliver_all(
+    log: Any,
+    instance: dg.DagsterInstance,
+    queue: list[dict[str, Any]],
+    settings: alerts.AlertSettings,
+    down: set[str] | None = None,
+) -> Delivered:
+    """One attempt per target per alert, within the tick's budget; record every outcome.
+
+    `queue` holds entries {"alert", "targets", "attempts"}; the result's `pending` the entries
+    with the targets that still have to receive them.
+    """
+    # Targets that failed this tick (or are known down) are not tried again until the next.
+    result = Delivered(down=set(down or ()))
+    deadline = time.monotonic() + TICK_BUDGET_SECONDS
+    for entry in queue:
+        alert = alerts.Alert(**entry["alert"])
+        attempts = int(entry.get("attempts", 0))
+        if attempts == 0:
+            log.info(alert.summary())
+        if not entry["targets"]:
+            _record(instance, alert, "log", "logged", note="no alert target is configured")
+        left, tried = [], False
+        for target in entry["targets"]:
+            if target in result.down or time.monotonic() > deadline:
+                left.append(target)
+                result.deferred += 1
+                continue
+            tried = True
+            error = alerts.attempt(alert, settings, target)
+            if error is None:
+                result.delivered += 1
+                _record(instance, alert, target, "delivered", attempt=attempts + 1)
+                log.info(f"alert {alert.key} delivered to {target}")
+                continue
+            result.down.add(target)
+            left.append(target)
+            result.failed += 1
+            _record(instance, alert, target, "failed", attempt=attempts + 1, error=error)
+            log.warning(f"alert {alert.key} to {target} failed (attempt {attempts + 1}): {error}")
+        attempts += tried
+        if left and attempts >= MAX_ATTEMPTS_PER_ALERT:
+            for target in left:
+                result.given_up += 1
+                _record(instance, alert, target, "given_up", attempt=attempts)
+            log.error(f"alert {alert.key} given up for {left} after {attempts} attempts")
+        elif left:
+            result.pending.append({"alert": entry["alert"], "targets": left, "attempts": attempts})
+    return result
+
+
+def _entry(alert: alerts.Alert, settings: alerts.AlertSettings) -> dict[str, Any]:
+    return {"alert": alert.as_dict(), "targets": settings.targets, "attempts": 0}
+
+
+def _take_outbox(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
+    with _OUTBOX_LOCK:
+        raw = instance.daemon_cursor_storage.get_cursor_values({OUTBOX_KEY}).get(OUTBOX_KEY)
+        if raw and raw != "[]":
+            instance.daemon_cursor_storage.set_cursor_values({OUTBOX_KEY: "[]"})
+    return json.loads(raw) if raw else []
+
+
+def _put_outbox(instance: dg.DagsterInstance, entries: list[dict[str, Any]]) -> None:
+    with _OUTBOX_LOCK:
+        raw = instance.daemon_cursor_storage.get_cursor_values({OUTBOX_KEY}).get(OUTBOX_KEY)
+        waiting = (json.loads(raw) if raw else []) + entries
+        instance.daemon_cursor_storage.set_cursor_values({OUTBOX_KEY: json.dumps(waiting)})
+
+
 def _send(
     context: dg.SensorEvaluationContext,
     cursor: Cursor,
     new: list[alerts.Alert],
     settings: alerts.AlertSettings,
+    outbox: list[dict[str, Any]] | None = None,
 ) -> dg.SkipReason:
     """Deliver the new alerts and retry the pending ones; save what still fails in the cursor."""
-    queue = [(entry["alert"], entry["targets"], entry["ticks"]) for entry in cursor.pending]
-    queue += [(alert.as_dict(), settings.targets, 0) for alert in new]
-    pending, sent = [], 0
-    for alert_data, targets, ticks in queue:
-        alert = alerts.Alert(**alert_data)
-        context.log.info(alert.summary())
-        failed = alerts.deliver(alert, settings, targets)
-        sent += not failed
-        if failed and ticks + 1 < MAX_TICKS_PER_ALERT:
-            pending.append({"alert": alert_data, "targets": failed, "ticks": ticks + 1})
-        elif failed:
-            context.log.error(f"alert {alert.key} given up after {MAX_TICKS_PER_ALERT} ticks")
-    cursor.pending = pending
-    context.update_cursor(cursor.dump())
+    queue = [
+        {**entry, "attempts": entry.get("attempts", entry.get("ticks", 0))}
+        for entry in cursor.pending + (outbox or [])
+    ]
+    queue += [_entry(alert, settings) for alert in new]
     if not settings.targets and new:
         context.log.warning(
             "no alert target is configured (ORPHANS_ALERT_WEBHOOK_URL or ORPHANS_ALERT_SMTP_HOST "
             "with ORPHANS_ALERT_EMAIL_TO): the alerts above went to this log only"
         )
-    return dg.SkipReason(
-        f"{len(new)} new alert(s), {sent} delivered, {len(pending)} waiting for a retry"
-        if new or queue
-        else "nothing to alert"
-    )
+    result = deliver_all(context.log, context.instance, queue, settings)
+    cursor.pending = result.pending
+    context.update_cursor(cursor.dump())
+    return dg.SkipReason(result.message(len(new)) if queue else "nothing to alert")
 
 
 def _metadata_value(metadata: Mapping[str, Any], key: str, default: Any) -> Any:
@@ -89,7 +220,8 @@ def _metadata_value(metadata: Mapping[str, Any], key: str, default: Any) -> Any:
     minimum_interval_seconds=60,
     description=(
         "Alerts on every failed evaluation of the orphans checks: ERROR checks (the run fails) "
-        "and WARN checks (the run succeeds), with the count, up to 20 driver ids and the run."
+        "and WARN checks (the run succeeds), with the count, up to 20 driver ids and the run. "
+        "Also retries the run-failure alerts that could not be delivered."
     ),
 )
 def orphans_check_failure_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
@@ -133,9 +265,11 @@ def orphans_check_failure_alert_sensor(context: dg.SensorEvaluationContext) -> d
                 driver_ids=driver_ids[: alerts.MAX_DRIVER_IDS],
                 run_id=record.run_id,
                 run_url=settings.run_url(record.run_id),
+                asset_key=evaluation.asset_key.to_user_string(),
             )
         )
-    return _send(context, cursor, new, settings)
+    # This sensor, every minute, also retries what the run-failure sensor could not deliver.
+    return _send(context, cursor, new, settings, outbox=_take_outbox(context.instance))
 
 
 @dg.sensor(
@@ -228,8 +362,82 @@ def orphans_freshness_alert_sensor(
     return _send(context, cursor, new, settings)
 
 
+def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    failed = []
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event else None
+        if (
+            isinstance(evaluation, dg.AssetCheckEvaluation)
+            and not evaluation.passed
+            and evaluation.severity == dg.AssetCheckSeverity.ERROR
+            and evaluation.check_name in CHECKS
+        ):
+            failed.append(evaluation.check_name)
+    return failed
+
+
+def _root_error(error: Any) -> str:
+    """The innermost cause: Dagster wraps the op's exception in its own."""
+    while error.cause is not None:
+        error = error.cause
+    return str(error.message).strip()
+
+
+@dg.run_failure_sensor(
+    name="orphans_run_failure_alert_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    # Runs the CLI and the API execute in their own process carry no code location, so only
+    # "all locations" sees them; the function keeps the orphans jobs, by name.
+    monitor_all_code_locations=True,
+    description=(
+        "Alerts when a run of orphans_fix_job, orphans_dry_run_job or orphans_review_job fails "
+        "for another reason than a failed check (database down, lock timeout, bad data...), "
+        "with the error and the run. A failed ERROR check alerts through the check sensor."
+    ),
+)
+def orphans_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    if run.job_name not in RUN_FAILURE_JOBS:
+        return
+    checks = _failed_error_checks(context.instance, run.run_id)
+    if checks:
+        # The check sensor alerts for it, with the drivers: one alert, not two.
+        context.log.info(f"run {run.run_id} failed by check(s) {checks}: alerted as such")
+        return
+    settings = alerts.AlertSettings.from_env()
+    # The step's own error (e.g. PipelineBusy) says more than "steps failed: [...]".
+    steps = [
+        f"{event.step_key}: {_root_error(event.step_failure_data.error)}"
+        for event in context.get_step_failure_events()
+        if event.step_failure_data.error
+    ]
+    error = "; ".join(steps) or context.failure_event.message or "the run failed"
+    alert = alerts.Alert(
+        key=f"run_failed:{run.run_id}",
+        kind="run_failed",
+        severity="ERROR",
+        title=f"{run.job_name} run failed",
+        text=f"{run.job_name} run {run.run_id} failed: {error}"[:2000],
+        run_id=run.run_id,
+        run_url=settings.run_url(run.run_id),
+    )
+    now = time.monotonic()
+    down = {target for target, since in _down_since.items() if now - since < _DOWN_FOR_SECONDS}
+    entry = _entry(alert, settings)
+    result = deliver_all(context.log, context.instance, [entry], settings, down=down)
+    _down_since.update({target: now for target in result.down - down})
+    if result.pending:
+        _put_outbox(context.instance, result.pending)
+
+
 ALERT_SENSORS = [
     orphans_check_failure_alert_sensor,
     orphans_new_quarantine_alert_sensor,
     orphans_freshness_alert_sensor,
+    orphans_run_failure_alert_sensor,
 ]

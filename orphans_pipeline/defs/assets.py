@@ -5,9 +5,17 @@ from typing import Any
 
 import dagster as dg
 
-from orphans_pipeline.core import classify, detect, fix, integrity, quarantine, runs, views
+from orphans_pipeline.core import catalog, classify, detect, fix, integrity, quarantine, runs, views
 from orphans_pipeline.core.faults import crash_point
-from orphans_pipeline.defs.metadata import numeric, table_preview
+from orphans_pipeline.defs.metadata import (
+    OWNERS,
+    QUARANTINE_FRESHNESS,
+    numeric,
+    row_count,
+    short_keys,
+    table_metadata,
+    table_preview,
+)
 from orphans_pipeline.defs.resources import CT4Database, FixConfig
 
 GROUP = "orphans"
@@ -26,6 +34,9 @@ def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "staging"},
+    metadata=table_metadata("orphans.run_candidates"),
     description=(
         "Orphan drivers found this run: driver links whose person has no lead link (purged "
         "drivers excepted), plus every quarantine row still `quarantined`, re-evaluated each "
@@ -47,13 +58,21 @@ def detected_orphans(
     )
     counts = detect.detect_orphans(engine, context.run_id, config.limit)
     return dg.MaterializeResult(
-        metadata={**numeric(counts), "mode": config.mode(), "limit": config.limit or 0}
+        metadata={
+            **numeric(counts),
+            "mode": config.mode(),
+            # Shown only when set: "limit 0" read as "nothing taken".
+            **({"limit": config.limit} if config.limit is not None else {}),
+        }
     )
 
 
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "staging"},
+    metadata=table_metadata("orphans.run_events"),
     deps=[detected_orphans],
     description=(
         "Evidence for each detected orphan from observational.lead_events: L1 (the payload "
@@ -70,6 +89,9 @@ RELINKED_LINKS = dg.AssetSpec(
     "relinked_links",
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "canon"},
+    metadata=table_metadata("canon.identity_links"),
     deps=[classified_orphans],
     skippable=True,
     description=(
@@ -82,6 +104,11 @@ DRIVER_ORPHAN_QUARANTINE = dg.AssetSpec(
     "driver_orphan_quarantine",
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "canon"},
+    metadata=table_metadata("canon.driver_orphan_quarantine"),
+    # The weekly execute materializes it; 8 days without one shows as failing in the UI.
+    freshness_policy=QUARANTINE_FRESHNESS,
     deps=[classified_orphans],
     skippable=True,
     description=(
@@ -145,7 +172,7 @@ def apply_orphan_fixes(
         "quarantined": stats["quarantined"],
         "released": stats["released"],
         "newly_quarantined": stats["newly_quarantined"],
-        "outcomes_preview": table_preview(preview),
+        "outcomes_preview": table_preview(short_keys(preview)),
         **reports,
     }
     if not config.execute:
@@ -171,7 +198,10 @@ def apply_orphan_fixes(
         context.log.info(note + " Reports: %s, %s", json_path, csv_path)
         return
     by_status = integrity.count_quarantine_by_status(engine)
-    yield dg.MaterializeResult(asset_key="relinked_links", metadata=link_metadata)
+    yield dg.MaterializeResult(
+        asset_key="relinked_links",
+        metadata={**link_metadata, **row_count(catalog.count_identity_links(engine))},
+    )
     yield dg.MaterializeResult(
         asset_key="driver_orphan_quarantine",
         metadata={
@@ -179,6 +209,7 @@ def apply_orphan_fixes(
             "quarantine_rows_written": applied.quarantine_rows_written,
             "history_rows_appended": applied.history_rows,
             **numeric(by_status, prefix="status_"),
+            **row_count(sum(by_status.values())),
         },
     )
 
@@ -186,6 +217,8 @@ def apply_orphan_fixes(
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "ops"},
     deps=[RELINKED_LINKS, DRIVER_ORPHAN_QUARANTINE],
     description=(
         "The ops views (schema ops): operational drivers, C1 funnel v_cabinet_funnel_status, "
