@@ -61,10 +61,9 @@ def cmd_db_url(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    engine = _engine()
-    schema.create_ct4(engine)
-    schema.upgrade(engine)
-    counts = demo.load_demo_data(engine, args.drivers, args.seed, replace=args.replace)
+    counts = demo.prepare_and_load_demo_data(
+        _engine(), args.drivers, args.seed, replace=args.replace
+    )
     print(f"Demo data loaded: {counts.drivers} drivers, seed {args.seed}.")
     for table, rows in counts.table_rows.items():
         print(f"  {table:<36} {rows:>10}")
