@@ -5,6 +5,7 @@ the environment before it connects.
 """
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,8 +21,54 @@ class ConfigError(RuntimeError):
 def orphans_home() -> Path:
     """The directory holding the embedded server's data (absolute, created on demand)."""
     home = Path(os.environ.get("ORPHANS_HOME", ".orphans")).expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"ORPHANS_HOME {home} cannot be created ({exc.strerror}): set ORPHANS_HOME to a "
+            "directory this user can write, or DATABASE_URL to use a server of your own"
+        ) from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"ORPHANS_HOME {home} is not writable by this user: set ORPHANS_HOME to a "
+            "directory this user can write, or DATABASE_URL to use a server of your own"
+        )
     return home
+
+
+# Characters a URL's user name or password must carry percent-encoded.
+PERCENT_ENCODE_HINT = (
+    "percent-encode special characters in the user name and password "
+    "(@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25), "
+    "e.g. python3 -c 'import urllib.parse, sys; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' "
+    "'<password>'"
+)
+BAD_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def check_database_url(name: str, url: str) -> None:
+    """Refuse, in one line that never shows the password, a URL that would be misread.
+
+    An unencoded `@ / ? #` or a stray `%` in a password moves the host, port or database, and
+    the drivers then fail far away ("invalid literal for int()", an unknown host).
+    """
+    parts = urlsplit(url.strip())
+    problem = None
+    if parts.netloc.count("@") > 1:
+        problem = "more than one @ before the host"
+    elif "@" in parts.path + parts.query + parts.fragment:
+        problem = "an @ after the host (a / ? or # in the password ends the host part early)"
+    elif parts.fragment:
+        problem = "a # (which starts a fragment)"
+    elif BAD_PERCENT_ESCAPE.search(parts.netloc):
+        problem = "a % that is not followed by two hexadecimal digits"
+    else:
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            problem = "a port that is not a number"
+    if problem:
+        raise ConfigError(f"{name} is malformed: {problem}; {PERCENT_ENCODE_HINT}")
 
 
 def reports_root() -> Path:
@@ -81,6 +128,12 @@ def resolve_databases() -> Databases:
     """
     explicit = os.environ.get("DATABASE_URL")
     storage_override = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
+    for name, given in (
+        ("DATABASE_URL", explicit),
+        ("ORPHANS_DAGSTER_STORAGE_URL", storage_override),
+    ):
+        if given:
+            check_database_url(name, given)
     if explicit:
         ct4 = with_driver(explicit, "psycopg")
         storage = storage_override or with_query(
