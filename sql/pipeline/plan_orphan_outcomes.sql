@@ -42,9 +42,10 @@ with candidates as (
         on quarantine.driver_id = candidate.driver_id
     where candidate.run_id = :run_id
         and quarantine.status is distinct from 'purged'
-        and not (
-            quarantine.status in ('resolved_relinked', 'resolved_created_lead')
-            and exists (
+        and (
+            quarantine.status is null
+            or quarantine.status = 'quarantined'
+            or not exists (
                 select 1
                 from canon.identity_links as lead_link
                 where lead_link.person_key = candidate.person_key
