@@ -66,7 +66,8 @@ class ReviewOutcome:
         return asdict(self)
 
 
-def _clean(value: str | None, what: str, *, required: bool = True) -> str:
+def _clean(value: str | None, what: str, *, required: bool = True, plain: bool = False) -> str:
+    """`value` stripped, or refused; `plain` text (names, notes) has no control characters."""
     text = (value or "").strip()
     if required and not text:
         raise ReviewRefused(f"{what} is empty")
@@ -74,7 +75,7 @@ def _clean(value: str | None, what: str, *, required: bool = True) -> str:
         raise ReviewRefused(f"{what} is longer than {MAX_TEXT} characters")
     if "\x00" in text:
         raise ReviewRefused(f"{what} contains a NUL character")
-    if has_control_characters(text):
+    if plain and has_control_characters(text):
         raise ReviewRefused(
             f"{what} contains a control character (a newline, tab, escape or format "
             "character): use plain text on one line"
@@ -83,7 +84,7 @@ def _clean(value: str | None, what: str, *, required: bool = True) -> str:
 
 
 def _reviewer(value: str | None) -> str:
-    name = _clean(value, "reviewer name")
+    name = _clean(value, "reviewer name", plain=True)
     if " ".join(name.lower().split()) in RESERVED_ACTORS:
         raise ReviewRefused(
             f"reviewer name {name!r} is reserved for the pipeline: use your own name"
@@ -389,7 +390,7 @@ def _bind(
 ) -> Callable[[Connection], ReviewOutcome]:
     driver_id = _clean(driver_id, "driver id")
     reviewer = _reviewer(reviewer)
-    notes = _clean(notes, "notes", required=False)
+    notes = _clean(notes, "notes", required=False, plain=True)
     if action == "relink":
         return lambda conn: _relink(
             conn, driver_id, reviewer, notes, source_table or "", source_pk or ""
