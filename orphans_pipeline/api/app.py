@@ -46,7 +46,7 @@ RUN_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 DriverIdPath = Annotated[str, Path(pattern=DRIVER_ID_PATTERN, description="public.drivers id")]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem} for code in (400, 401, 403, 404, 409, 503)
+    code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 503)
 }
 
 
