@@ -176,6 +176,12 @@ def main() -> int:
                 else ("no_lead_has_events_repair_failed" if considered else "no_lead_no_events")
             )
             stats["quarantined"] += not linked
+            # The quarantine table's trigger writes the history row (revision 0006).
+            query(
+                "select set_config('orphans.actor', 'pipeline', true), "
+                "set_config('orphans.run_id', %s, true)",
+                run_id,
+            )
             query(
                 UPSERT_QUARANTINE,
                 driver_id,
@@ -185,15 +191,6 @@ def main() -> int:
                 json.dumps({"lead_events": considered[:20], "lead_events_count": len(considered)}),
                 new_status,
                 linked,
-            )
-            query(
-                "insert into canon.driver_orphan_quarantine_history (driver_id, from_status, "
-                "to_status, to_reason, actor, run_id) values (%s, %s, %s, %s, 'pipeline', %s)",
-                driver_id,
-                status[0][0] if status else None,
-                new_status,
-                reason,
-                run_id,
             )
         done = stats["drivers_checked"] == len(driver_links)
         if done:

@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,7 +51,7 @@ def cmd_db_stop(args: argparse.Namespace) -> int:
     if os.environ.get("DATABASE_URL"):
         print("DATABASE_URL is set: there is no embedded server to stop.")
         return EXIT_OK
-    stopped = embedded.stop(settings.orphans_home())
+    stopped = embedded.stop(settings.writable_home(settings.orphans_home()))
     print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
     return EXIT_OK
 
@@ -62,10 +63,9 @@ def cmd_db_url(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    engine = _engine()
-    schema.create_ct4(engine)
-    schema.upgrade(engine)
-    counts = demo.load_demo_data(engine, args.drivers, args.seed, replace=args.replace)
+    counts = demo.prepare_and_load_demo_data(
+        _engine(), args.drivers, args.seed, replace=args.replace
+    )
     print(f"Demo data loaded: {counts.drivers} drivers, seed {args.seed}.")
     for table, rows in counts.table_rows.items():
         print(f"  {table:<36} {rows:>10}")
@@ -118,8 +118,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from orphans_pipeline.api.app import create_app
+    from orphans_pipeline.api.settings import ApiSettings
 
-    app = create_app()
+    app = create_app(ApiSettings.from_env().serving_on(args.host))
     print(f"Review page on http://{args.host}:{args.port}/orphans, API docs on /docs")
     sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
@@ -161,7 +162,10 @@ def cmd_review_bulk(args: argparse.Namespace) -> int:
     outcome = review.bulk_review(_ready_engine(), decisions, reviewer=args.by, execute=args.execute)
     for line in outcome.lines:
         mark = "ok  " if line.ok else "FAIL"
-        print(f"{mark} line {line.line}: {line.action} {line.driver_id}: {line.message}")
+        print(
+            f"{mark} line {line.line}: {shown(line.action)} {shown(line.driver_id)}: "
+            f"{shown(line.message)}"
+        )
     if outcome.failed:
         print(f"{len(outcome.failed)} of {len(outcome.lines)} line(s) would fail: nothing written")
         return EXIT_FAILED
@@ -172,6 +176,20 @@ def cmd_review_bulk(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def shown(value: Any) -> str:
+    """`value` as text that cannot forge or hide a line: control and format characters (a
+    newline, an escape sequence, a bidirectional override) are printed escaped."""
+    from orphans_pipeline.core.review import CONTROL_CATEGORIES
+
+    text = str(value)
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in CONTROL_CATEGORIES
+        else char
+        for char in text
+    )
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from orphans_pipeline.core import review
 
@@ -180,29 +198,32 @@ def cmd_history(args: argparse.Namespace) -> int:
         print_json(story)
         return EXIT_OK
     current = story["current"]
-    print(f"driver {story['driver_id']}")
+    print(f"driver {shown(story['driver_id'])}")
     if current:
+        c = {key: shown(value) for key, value in current.items()}
         print(
-            f"  status {current['status']} ({current['detected_reason']}), detected "
-            f"{current['detected_at']}, person {current['person_key']}"
+            f"  status {c['status']} ({c['detected_reason']}), detected "
+            f"{c['detected_at']}, person {c['person_key']}"
         )
         print(
-            f"  creation rule {current['creation_rule']}; registry: "
-            f"{current['primary_full_name']} / {current['primary_phone']} / "
-            f"{current['primary_license']}; driver links {current['driver_links_count']}; "
-            f"lead events {current['lead_events_count']}"
+            f"  creation rule {c['creation_rule']}; registry: "
+            f"{c['primary_full_name']} / {c['primary_phone']} / "
+            f"{c['primary_license']}; driver links {c['driver_links_count']}; "
+            f"lead events {c['lead_events_count']}"
         )
         for event in (current["evidence_json"] or {}).get("lead_events", []):
+            e = {key: shown(value) for key, value in event.items()}
             print(
-                f"    event {event['event_id']} {event['source_table']}/{event['source_pk']} "
-                f"{event['level']} {event['match_strategy']}: {event['why']}"
+                f"    event {e['event_id']} {e['source_table']}/{e['source_pk']} "
+                f"{e['level']} {e['match_strategy']}: {e['why']}"
             )
     print("  transitions:")
     for t in story["transitions"]:
-        run = f" run {t['run_id']}" if t["run_id"] else ""
+        run = f" run {shown(t['run_id'])}" if t["run_id"] else ""
         print(
             f"    #{t['id']} {t['changed_at']:%Y-%m-%d %H:%M:%S%z} {t['from_status'] or '-'} -> "
-            f"{t['to_status']} ({t['to_reason']}) by {t['actor']}{run}: {t['notes'] or ''}"
+            f"{t['to_status']} ({t['to_reason']}) by {shown(t['actor'])}{run}: "
+            f"{shown(t['notes'] or '')}"
         )
     return EXIT_OK
 

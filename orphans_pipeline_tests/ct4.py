@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, null, select
 
-from orphans_pipeline.core import guard
+from orphans_pipeline.core import guard, sql
 
 LEAD_TABLES = ("module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations")
 
@@ -149,27 +149,30 @@ class CT4:
         detected_at: datetime = datetime(2026, 6, 1),
         history: bool = True,
     ) -> None:
-        self.insert(
-            "canon.driver_orphan_quarantine",
-            driver_id=driver_id,
-            person_key=person,
-            detected_at=detected_at,
-            detected_reason=reason,
-            creation_rule=creation_rule,
-            evidence_json={"source": "test"},
-            status=status,
-        )
-        if history:
-            self.insert(
-                "canon.driver_orphan_quarantine_history",
-                driver_id=driver_id,
-                from_status=None,
-                to_status=status,
-                from_reason=None,
-                to_reason=reason,
-                actor="pipeline",
-                run_id="earlier",
+        """A quarantine row left by an earlier run; its history row is the trigger's (0006).
+
+        `history=False` makes the audit gap the database otherwise prevents, as its owner only
+        can: with the history triggers off for the transaction.
+        """
+        table = self.table("canon.driver_orphan_quarantine")
+        with self.engine.begin() as conn:
+            if history:
+                guard.set_history_context(conn, actor="pipeline", run_id="earlier")
+            else:
+                sql.run(conn, "demo/disable_quarantine_history_triggers")
+            conn.execute(
+                table.insert().values(
+                    driver_id=driver_id,
+                    person_key=person,
+                    detected_at=detected_at,
+                    detected_reason=reason,
+                    creation_rule=creation_rule,
+                    evidence_json={"source": "test"},
+                    status=status,
+                )
             )
+            if not history:
+                sql.run(conn, "demo/enable_quarantine_history_triggers")
 
     # --- reading back ------------------------------------------------------------------------
     def rows(self, qualified: str, **where: Any) -> list[dict[str, Any]]:

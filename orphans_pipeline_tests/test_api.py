@@ -238,10 +238,24 @@ def test_reads_can_require_the_token(demo_db: Engine) -> None:
         for path in (PREFIX, f"{PREFIX}/metrics", "/orphans"):
             assert api.get(path).status_code == 401, path
         assert api.get(PREFIX, headers=AUTH).status_code == 200
+        # The token itself in a cookie opens nothing: it never belongs in one.
         api.cookies.set("orphans_api_token", TOKEN)
+        assert api.get(f"{PREFIX}/metrics").status_code == 401
+        api.cookies.clear()
+        # The page trades the token (header) for an HttpOnly read cookie that opens reads only.
+        assert api.post("/orphans/read-session").status_code == 401
+        started = api.post("/orphans/read-session", headers=AUTH)
+        assert started.status_code == 204
+        cookie = started.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
         assert api.get(f"{PREFIX}/metrics").status_code == 200
         page = api.get("/orphans")
         assert page.status_code == 200 and 'data-testid="orphans-table"' in page.text
+        assert "document.cookie" not in page.text
+        # Never a write: the cookie is not the token.
+        driver = quarantined_driver(demo_db)
+        refused = api.post(f"{PREFIX}/{driver}/purge", json={"reviewer": "ana"})
+        assert refused.status_code == 401
 
 
 # --- reviews ------------------------------------------------------------------------------------
@@ -412,3 +426,204 @@ def test_page_escapes_what_it_shows(fresh_engine: Engine, reports_root: Path) ->
     with client_for(fresh_engine) as api:
         page = api.get("/orphans")
     assert hostile not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+# --- hardening (issue 14) -----------------------------------------------------------------------
+
+
+def test_bodies_over_the_limit_are_refused_before_parsing(client: TestClient) -> None:
+    driver = "drv_00000001"
+    url = f"{PREFIX}/{driver}/purge"
+    big = b'{"reviewer": "ana", "notes": "' + b"x" * 70_000 + b'"}'
+    # Declared length over the limit: 413 before authentication, too.
+    assert client.post(url, content=big).status_code == 413
+    declared = client.post(url, content=big, headers=AUTH)
+    assert declared.status_code == 413 and "at most 65536 bytes" in declared.json()["detail"]
+
+    # A chunked body (no Content-Length) is counted as it arrives.
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b"y" * 10_000
+
+    chunked = client.post(url, content=chunks(), headers={**AUTH, "Content-Type": "text/plain"})
+    assert chunked.status_code == 413
+    # Within the limit the body reaches the app unchanged.
+    small = client.post(url, json={"reviewer": "ana", "notes": "x" * 100}, headers=AUTH)
+    assert small.status_code in (200, 400, 404), small.text
+
+
+def test_a_422_echoes_only_a_short_excerpt(client: TestClient, demo_db: Engine) -> None:
+    url = f"{PREFIX}/{quarantined_driver(demo_db)}/purge"
+    huge = "z" * 50_000
+    for body in ({"reviewer": "ana", "notes": huge}, {"reviewer": "ana", "extra": huge}):
+        answer = client.post(url, json=body, headers=AUTH)
+        assert answer.status_code == 422
+        assert len(answer.content) < 1_000 and "characters)" in answer.text
+        assert answer.json()["detail"][0]["loc"][-1] in ("notes", "extra")
+    many = client.post(url, json={f"k{i}": i for i in range(500)} | {"reviewer": "a"}, headers=AUTH)
+    assert many.status_code == 422 and len(many.json()["detail"]) == 21
+
+
+def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -> None:
+    for path in ("/orphans", f"{PREFIX}/metrics", "/docs", "/openapi.json", "/nowhere"):
+        answer = client.get(path)
+        assert answer.headers["x-frame-options"] == "DENY", path
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+        csp = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp, path
+    assert client.get(f"{PREFIX}/metrics").headers["cache-control"] == "no-store"
+    assert "connect-src 'self'" in client.get("/orphans").headers["content-security-policy"]
+
+
+def test_only_allowed_host_names_are_answered(
+    demo_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with client_for(demo_db) as api:
+        for host in ("evil.example", "127.0.0.1.evil.example", ""):
+            rebound = api.get(f"{PREFIX}/metrics", headers={"Host": host})
+            assert rebound.status_code == 400, host
+            assert "ORPHANS_API_ALLOWED_HOSTS" in rebound.json()["detail"]
+            assert "total_orphans" not in rebound.text
+            assert rebound.headers["x-frame-options"] == "DENY"
+        for host in ("127.0.0.1:8000", "localhost", "[::1]:8000", "LOCALHOST:1"):
+            assert api.get(f"{PREFIX}/metrics", headers={"Host": host}).status_code == 200, host
+    with client_for(demo_db, allowed_hosts=("orphans.example.org", "*.ops.example")) as api:
+        for host, code in (
+            ("orphans.example.org", 200),
+            ("a.ops.example:443", 200),
+            ("ops.example", 400),
+            ("localhost", 400),
+        ):
+            assert api.get(f"{PREFIX}/metrics", headers={"Host": host}).status_code == code, host
+    # The environment: loopback names by default, a list when set; `serve --host` adds its own.
+    monkeypatch.delenv("ORPHANS_API_ALLOWED_HOSTS", raising=False)
+    assert ApiSettings.from_env().allowed_hosts == ("127.0.0.1", "localhost", "[::1]")
+    assert ApiSettings.from_env().serving_on("0.0.0.0").allowed_hosts == (
+        "127.0.0.1",
+        "localhost",
+        "[::1]",
+    )
+    assert "10.0.0.5" in ApiSettings.from_env().serving_on("10.0.0.5").allowed_hosts
+    monkeypatch.setenv("ORPHANS_API_ALLOWED_HOSTS", "orphans.example.org, *.ops.example")
+    assert ApiSettings.from_env().allowed_hosts == ("orphans.example.org", "*.ops.example")
+
+
+def test_a_nul_in_a_driver_id_is_bad_input_not_a_database_outage(client: TestClient) -> None:
+    page = client.get("/orphans", params={"driver_id": "a\x00b"})
+    assert page.status_code == 400 and "database" not in page.text.lower()
+    assert client.get(PREFIX, params={"driver_id": "a\x00b"}).status_code == 422
+    history = client.get(f"{PREFIX}/a%00b/history")
+    assert history.status_code == 422
+
+
+def test_control_characters_in_review_bodies_are_refused(
+    client: TestClient, demo_db: Engine
+) -> None:
+    url = f"{PREFIX}/{quarantined_driver(demo_db)}/purge"
+    before = snapshot(demo_db, TABLES)
+    for body in (
+        {"reviewer": "ana\n#999 by pipeline"},
+        {"reviewer": "ana", "notes": "x\x1b[2Jy"},
+        {"reviewer": "ana\u202e"},
+    ):
+        assert client.post(url, json={**body, "execute": True}, headers=AUTH).status_code == 422
+    reserved = client.post(url, json={"reviewer": "Pipeline", "execute": True}, headers=AUTH)
+    assert reserved.status_code == 400 and "reserved" in reserved.json()["detail"]
+    assert snapshot(demo_db, TABLES) == before
+
+
+def test_undo_of_a_purge_after_the_link_came_back_is_a_conflict(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orphans_pipeline import cli
+
+    data = CT4(fresh_engine)
+    person = data.driver("Q1")
+    data.quarantine("Q1", person)
+    body = {"reviewer": "ana", "execute": True}
+    with client_for(fresh_engine) as api:
+        assert api.post(f"{PREFIX}/Q1/purge", json=body, headers=AUTH).status_code == 200
+        data.link(person, "drivers", "Q1")  # CT4 ingests the driver link again
+        before = snapshot(fresh_engine, TABLES)
+        undo = api.post(f"{PREFIX}/Q1/undo", json=body, headers=AUTH)
+        assert undo.status_code == 409, undo.text
+        assert "ingested since the purge" in undo.json()["detail"]
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    assert cli.main(["review", "undo", "--driver-id", "Q1", "--by", "ana", "--execute"]) == 2
+    assert "ingested since the purge" in capsys.readouterr().err
+    assert snapshot(fresh_engine, TABLES) == before
+    assert data.quarantine_row("Q1")["status"] == "purged"
+
+
+def test_run_fix_errors_name_no_server_path(demo_db: Engine, fix_env: Path, tmp_path: Path) -> None:
+    with client_for(demo_db, enable_fix=True) as api:
+        for output_dir in (str(tmp_path / "elsewhere"), "../../etc"):
+            answer = api.post(f"{PREFIX}/run-fix", json={"output_dir": output_dir}, headers=AUTH)
+            detail = answer.json()["detail"]
+            assert answer.status_code == 400 and "outside the reports root" in detail
+            assert str(tmp_path) not in detail and str(fix_env) not in detail, detail
+            assert "/etc" not in detail and "<server path>" in detail
+
+
+def test_reports_are_read_only_inside_the_reports_root(
+    demo_db: Engine, fix_env: Path, tmp_path: Path
+) -> None:
+    """The registry's path is only a name: a path elsewhere is never opened, nor served."""
+    with client_for(demo_db) as api:
+        started = api.post(f"{PREFIX}/run-fix", json={"limit": 3}, headers=AUTH)
+        run_id = started.json()["run_id"]
+        run = wait_for_run(api, run_id)
+        assert run["drivers_total"] == 3
+        secret = tmp_path / "orphans_report_20260101_000000.csv"
+        secret.write_text("driver_id,person_key\nSECRET,1\n")
+        (fix_env / "orphans_report_20260101_000001.csv").symlink_to(secret)
+        (fix_env / "passwd.csv").write_text("driver_id\nNOT-A-REPORT\n")
+        for planted in (
+            "/etc/passwd",
+            str(secret),
+            str(fix_env / "orphans_report_20260101_000001.csv"),
+            str(fix_env / "passwd.csv"),
+            str(fix_env / ".." / fix_env.name / "passwd.csv"),
+            f"{fix_env}/../{secret.parent.name}/{secret.name}",
+        ):
+            with demo_db.begin() as conn:
+                conn.execute(
+                    text("update orphans.runs set report_csv_path = :p where run_id = :r"),
+                    {"p": planted, "r": run_id},
+                )
+            shown = api.get(f"{PREFIX}/runs/{run_id}")
+            assert shown.status_code == 200, planted
+            assert shown.json()["drivers"] == [] and shown.json()["drivers_total"] is None
+            assert "SECRET" not in shown.text and "root:" not in shown.text, planted
+
+
+def test_report_csv_cells_cannot_run_in_a_spreadsheet(
+    fresh_engine: Engine, reports_root: Path
+) -> None:
+    import csv
+    import json as jsonlib
+    import stat
+
+    from orphans_pipeline.api.fix_runs import _report_drivers
+    from orphans_pipeline.core import reports
+
+    hostile = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\tx", "'=quoted", "plain"]
+    data = CT4(fresh_engine)
+    for driver_id in hostile:
+        data.driver(driver_id, match_rule="=cmd|' /C calc'!A0")
+    result = fix.run_fix(fresh_engine, fix.FixOptions(execute=False, lock_wait_seconds=5))
+    with Path(result.report_csv).open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    cells = {row["driver_id"] for row in rows} | {row["creation_rule"] for row in rows}
+    assert cells >= {"'" + value for value in hostile if value != "plain"} | {"plain"}
+    assert "'=cmd|' /C calc'!A0" in cells
+    assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
+    # The JSON keeps every value as it is; the API shows the values, not the quotes.
+    drivers = jsonlib.loads(Path(result.report_json).read_text())["drivers"]
+    assert {d["driver_id"] for d in drivers} == set(hostile)
+    shown, total = _report_drivers(result.report_csv)
+    assert total == len(hostile) and {d["driver_id"] for d in shown} == set(hostile)
+    assert reports.csv_cell_value("'''=x") == "''=x" and reports.csv_cell_value("'a") == "'a"
+    # Owner and group only.
+    for path in (result.report_csv, result.report_json):
+        assert stat.S_IMODE(Path(path).stat().st_mode) & 0o007 == 0, path

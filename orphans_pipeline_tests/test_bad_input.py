@@ -281,3 +281,128 @@ def test_the_cli_writes_the_reports_where_it_is_told(
     assert "a-file" in capsys.readouterr().err
     with with_data.connect() as conn:
         assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 1
+# --- hardening (issue 14) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("forged line", "ana\n    #999 2026-01-01 00:00:00 quarantined -> purged by pipeline"),
+        ("escape sequence", "ana\x1b[2J\x1b[1;1H"),
+        ("carriage return", "ana\rpipeline"),
+        ("tab", "ana\tb"),
+        ("bidirectional override", "ana\u202eenilepip"),
+        ("line separator", "ana\u2028pipeline"),
+    ],
+)
+def test_control_characters_in_reviewer_and_notes_are_refused(
+    fresh_engine: Engine, name: str, value: str
+) -> None:
+    from orphans_pipeline.core import review
+
+    data = CT4(fresh_engine)
+    data.quarantine("Q1", data.driver("Q1"))
+    before = snapshot(fresh_engine, TABLES)
+    for kwargs in ({"reviewer": value, "notes": ""}, {"reviewer": "ana", "notes": value}):
+        with pytest.raises(review.ReviewRefused, match="control character"):
+            review.review(fresh_engine, "purge", driver_id="Q1", execute=True, **kwargs)
+    with pytest.raises(review.ReviewRefused, match="control character"):
+        review.bulk_review(fresh_engine, [], reviewer=value, execute=True)
+    assert snapshot(fresh_engine, TABLES) == before, name
+
+
+@pytest.mark.parametrize("name", ["pipeline", "Pipeline", " PIPELINE ", "orphans_pipeline"])
+def test_reserved_actor_names_are_refused(
+    fresh_engine: Engine, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    from orphans_pipeline.core import review
+
+    data = CT4(fresh_engine)
+    data.quarantine("Q1", data.driver("Q1"))
+    before = snapshot(fresh_engine, TABLES)
+    with pytest.raises(review.ReviewRefused, match="reserved for the pipeline"):
+        review.review(fresh_engine, "purge", driver_id="Q1", reviewer=name, notes="", execute=True)
+    assert snapshot(fresh_engine, TABLES) == before
+
+
+def test_history_output_escapes_what_the_database_holds(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows written before the input checks (or by hand) still print on one line each."""
+    data = CT4(fresh_engine)
+    hostile = "Eve\n    #999 2026-01-01 00:00:00+0000 quarantined -> purged by pipeline\x1b[31m"
+    data.quarantine("Q1", data.driver("Q1", data.person(name=hostile)))
+    with fresh_engine.begin() as conn:
+        conn.execute(text("select set_config('orphans.actor', :a, true)"), {"a": hostile})
+        conn.execute(text("select set_config('orphans.notes', :n, true)"), {"n": hostile})
+        conn.execute(
+            text(
+                "update canon.driver_orphan_quarantine set status = 'purged' where driver_id = 'Q1'"
+            )
+        )
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    assert cli.main(["history", "Q1"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "#999" in out
+    assert not any(line.lstrip().startswith("#999") for line in out.splitlines())
+    assert "\\n" in out and "\\x1b" in out
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("postgresql://orphans:p@ss@127.0.0.1:5432/ct4", "more than one @"),
+        ("postgresql://orphans:pa/ss@127.0.0.1:5432/ct4", "an @ after the host"),
+        ("postgresql://orphans:pa?ss@127.0.0.1/ct4", "an @ after the host"),
+        ("postgresql://orphans:100%@127.0.0.1/ct4", "a % that is not followed"),
+        ("postgresql://orphans:p:ss@127.0.0.1:54x2/ct4", "port that is not a number"),
+    ],
+)
+def test_an_unencoded_password_says_to_percent_encode_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, problem: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    for command in (
+        ["history", "D1"],
+        ["db", "url"],
+        ["review", "purge", "--driver-id", "D1", "--by", "a"],
+    ):
+        assert cli.main(command) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and problem in err and "percent-encode" in err, err
+        assert "ss@" not in err and "100%@" not in err  # the password is never shown
+
+
+def test_an_unwritable_orphans_home_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ORPHANS_HOME", str(blocker / "home"))
+    for command in (["history", "D1"], ["db", "url"], ["db", "stop"]):
+        assert cli.main(command) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "ORPHANS_HOME" in err and "writ" in err, err
+
+
+def test_a_refused_demo_data_writes_nothing(
+    module_databases: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CT4 database with real persons and no project schema yet: demo-data creates nothing."""
+    real = module_databases.create_empty()
+    schema.create_ct4(real)
+    CT4(real).person(name="A real person")
+    catalog = text(
+        "select (select count(*) from pg_namespace), (select count(*) from pg_class), "
+        "(select count(*) from pg_trigger), (select count(*) from pg_proc), "
+        "(select count(*) from pg_type)"
+    )
+    with real.connect() as conn:
+        before = conn.execute(catalog).one()
+    monkeypatch.setenv("DATABASE_URL", url_of(real))
+    assert cli.main(["demo-data", "--drivers", "100"]) == 1
+    assert "not demo data" in capsys.readouterr().err
+    assert cli.main(["demo-data", "--drivers", "100", "--replace"]) == 1
+    with real.connect() as conn:
+        assert conn.execute(catalog).one() == before

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql as psql
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from orphans_pipeline.api.app import PREFIX, create_app
 from orphans_pipeline.api.settings import ApiSettings
@@ -166,3 +166,60 @@ def test_no_sql_is_built_by_string_formatting() -> None:
         found = [m.group(0) for m in placeholder.finditer(body)]
         # format('... %s ...', <catalog name>) in a DO block quotes names from the catalog.
         assert found == [] or path.parent.name == "grants", (path, found)
+
+
+@pytest.mark.parametrize("group", ["orphans_pipeline", "orphans_reviewer"])
+def test_the_database_keeps_the_audit_trail_against_each_role(
+    granted: dict[str, Engine], group: str
+) -> None:
+    """A role may move a quarantine row only with its history row, and never write history."""
+    fix.run_fix(granted["orphans_pipeline"], fix.FixOptions(execute=True, lock_wait_seconds=5))
+    role = granted[group]
+    with role.connect() as conn:
+        driver = conn.execute(
+            text(
+                "select driver_id from canon.driver_orphan_quarantine "
+                "where status = 'quarantined' order by driver_id limit 1"
+            )
+        ).scalar_one()
+    count_history = text(
+        "select count(*) from canon.driver_orphan_quarantine_history where driver_id = :d"
+    )
+    with role.connect() as conn:
+        before = conn.execute(count_history, {"d": driver}).scalar_one()
+    purge = text("update canon.driver_orphan_quarantine set status = 'purged' where driver_id = :d")
+    # No actor named: the change is refused, so no status change can lack its history row.
+    with role.connect() as conn, pytest.raises(IntegrityError, match="needs an actor"):
+        conn.execute(purge, {"d": driver})
+    # Actor `pipeline` without a run id is refused too.
+    with role.connect() as conn, pytest.raises(IntegrityError, match="needs the run id"):
+        conn.execute(text("select set_config('orphans.actor', 'pipeline', true)"))
+        conn.execute(purge, {"d": driver})
+    # Forged history rows: refused, in every form.
+    for statement in (
+        "insert into canon.driver_orphan_quarantine_history (driver_id, to_status, actor) "
+        "values ('forged', 'purged', 'pipeline')",
+        "update canon.driver_orphan_quarantine_history set actor = 'me'",
+        "delete from canon.driver_orphan_quarantine_history",
+        "truncate canon.driver_orphan_quarantine_history",
+        "select nextval(pg_get_serial_sequence('canon.driver_orphan_quarantine_history', 'id'))",
+        "alter table canon.driver_orphan_quarantine disable trigger user",
+        "drop trigger driver_orphan_quarantine_update_history on canon.driver_orphan_quarantine",
+    ):
+        assert refused(role, statement), statement
+    with role.connect() as conn:
+        assert conn.execute(count_history, {"d": driver}).scalar_one() == before
+        # With an actor, the same UPDATE writes its history row in the same statement.
+        conn.execute(text("select set_config('orphans.actor', 'eve', true)"))
+        conn.execute(purge, {"d": driver})
+        assert conn.execute(count_history, {"d": driver}).scalar_one() == before + 1
+        last = conn.execute(
+            text(
+                "select actor, from_status::text, to_status::text "
+                "from canon.driver_orphan_quarantine_history where driver_id = :d "
+                "order by id desc limit 1"
+            ),
+            {"d": driver},
+        ).one()
+        assert tuple(last) == ("eve", "quarantined", "purged")
+        conn.rollback()

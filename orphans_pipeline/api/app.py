@@ -4,17 +4,20 @@ Every endpoint calls the same core functions as the CLI. Bad input is answered w
 and a message; a refused action with 404 or 409; a database that cannot be reached with 503.
 """
 
+import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Path, Query, Request, status
+from fastapi import FastAPI, HTTPException, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from orphans_pipeline.api import page
-from orphans_pipeline.api.auth import Writer, reader
+from orphans_pipeline.api.auth import Writer, reader, start_read_session
 from orphans_pipeline.api.fix_runs import FixRunLauncher, RunInProgress, RunNotFound
 from orphans_pipeline.api.models import (
     DRIVER_ID_PATTERN,
@@ -31,6 +34,7 @@ from orphans_pipeline.api.models import (
     RunFixStarted,
     Status,
 )
+from orphans_pipeline.api.security import AllowedHosts, BodySizeLimit, SecurityHeaders
 from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import db, queue, review, settings
 from orphans_pipeline.core.locking import PipelineBusy
@@ -42,12 +46,58 @@ RUN_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 DriverIdPath = Annotated[str, Path(pattern=DRIVER_ID_PATTERN, description="public.drivers id")]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem} for code in (400, 401, 403, 404, 409, 503)
+    code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 503)
 }
 
 
+# An absolute path inside a message (not the path part of a URL): the server's own layout,
+# which remote callers have no business learning.
+SERVER_PATH = re.compile(r"(?<![\w.:/~-])/[^\s'\"),;]+")
+# A 422 names the fields; it echoes no more of the input than this.
+EXCERPT_CHARS = 60
+MAX_VALIDATION_ERRORS = 20
+
+
+def without_server_paths(message: str) -> str:
+    return SERVER_PATH.sub("<server path>", message)
+
+
 def _problem(code: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=code)
+    return JSONResponse({"detail": without_server_paths(detail)}, status_code=code)
+
+
+def _excerpt(value: Any) -> Any:
+    """The input of a validation error, cut short: a 422 never echoes a large body back."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", "replace")
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if len(text) <= EXCERPT_CHARS:
+        return value if isinstance(value, str) else json.loads(text)
+    return f"{text[:EXCERPT_CHARS]}… ({len(text)} characters)"
+
+
+def _short_errors(errors: Any) -> list[dict[str, Any]]:
+    shown: list[dict[str, Any]] = [
+        {
+            "type": error.get("type"),
+            "loc": list(error.get("loc", ())),
+            "msg": str(error.get("msg", ""))[:200],
+            "input": _excerpt(error.get("input")),
+        }
+        for error in list(errors)[:MAX_VALIDATION_ERRORS]
+    ]
+    if len(errors) > MAX_VALIDATION_ERRORS:
+        shown.append(
+            {
+                "type": "too_many_errors",
+                "loc": [],
+                "msg": f"{len(errors) - MAX_VALIDATION_ERRORS} more errors not shown",
+                "input": None,
+            }
+        )
+    return shown
 
 
 def create_app(
@@ -69,6 +119,22 @@ def create_app(
     app.state.settings = api_settings or ApiSettings.from_env()
     Reader = reader(app.state.settings)
     app.state.launcher = launcher or FixRunLauncher()
+    # Outermost last: headers on every answer, then the Host check, then the body limit, all
+    # before routing, parsing and authentication.
+    app.add_middleware(BodySizeLimit, max_bytes=app.state.settings.max_body_bytes)
+    app.add_middleware(AllowedHosts, allowed=app.state.settings.allowed_hosts)
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": _short_errors(exc.errors())},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+    @app.exception_handler(review.ReviewConflict)
+    async def conflict(request: Request, exc: review.ReviewConflict) -> JSONResponse:
+        return _problem(status.HTTP_409_CONFLICT, str(exc))
 
     @app.exception_handler(review.ReviewNotFound)
     async def not_found(request: Request, exc: review.ReviewNotFound) -> JSONResponse:
@@ -86,6 +152,11 @@ def create_app(
     @app.exception_handler(RunInProgress)
     async def busy(request: Request, exc: Exception) -> JSONResponse:
         return _problem(status.HTTP_409_CONFLICT, str(exc))
+
+    @app.exception_handler(DataError)
+    async def bad_value(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot take (a NUL character in a text, for example): bad input.
+        return _problem(status.HTTP_400_BAD_REQUEST, f"bad input: {str(exc.orig).strip()}")
 
     @app.exception_handler(DBAPIError)
     async def database_down(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -157,6 +228,8 @@ def create_app(
     ) -> dict[str, Any]:
         """A run's Dagster status, its stats, checks, reports and its first 100 drivers."""
         described: dict[str, Any] = request.app.state.launcher.describe(engine(), run_id)
+        if described.get("error"):
+            described["error"] = without_server_paths(described["error"])
         return described
 
     def _review(action: str, driver_id: str, body: ReviewRequest, **extra: str) -> dict[str, Any]:
@@ -216,6 +289,18 @@ def create_app(
     def history(driver_id: DriverIdPath) -> dict[str, Any]:
         """The quarantine row, its evidence and every transition, oldest first."""
         return review.driver_history(engine(), driver_id)
+
+    @app.post(
+        "/orphans/read-session",
+        status_code=status.HTTP_204_NO_CONTENT,
+        dependencies=[Writer],
+        include_in_schema=False,
+    )
+    def read_session(request: Request) -> Response:
+        """The page's read cookie (HttpOnly), for a caller that sent the token in the header."""
+        response = Response(status_code=status.HTTP_204_NO_CONTENT)
+        start_read_session(request, response, request.app.state.settings)
+        return response
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

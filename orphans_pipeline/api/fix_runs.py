@@ -19,7 +19,7 @@ import dagster as dg
 from sqlalchemy import Engine
 
 from orphans_pipeline import instance as dagster_instance
-from orphans_pipeline.core import db, fix, runs, schema
+from orphans_pipeline.core import db, fix, reports, runs, schema
 from orphans_pipeline.defs import launch
 
 LOG = logging.getLogger(__name__)
@@ -157,14 +157,19 @@ class FixRunLauncher:
 
 
 def _report_drivers(csv_path: str | None) -> tuple[list[dict[str, str]], int | None]:
-    """The report's first rows (one per driver) and how many there are, read as a stream."""
-    if not csv_path or not Path(csv_path).is_file():
+    """The report's first rows (one per driver) and how many there are, read as a stream.
+
+    Only a report inside the reports root, by its name, is read: the registry's path (which a
+    database role could set to anything) is never opened as it is. Anything else: no drivers.
+    """
+    report = reports.report_in_root(csv_path)
+    if report is None or not report.name.endswith(".csv"):
         return [], None
     shown: list[dict[str, str]] = []
     total = 0
-    with Path(csv_path).open(newline="", encoding="utf-8") as handle:
+    with report.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             total += 1
             if len(shown) < DRIVERS_SHOWN:
-                shown.append(row)
+                shown.append({k: reports.csv_cell_value(v or "") for k, v in row.items()})
     return shown, total

@@ -21,10 +21,12 @@ Reason = Literal[
 # 422 before it reaches a query (values are bound parameters anyway).
 DRIVER_ID_PATTERN = r"^[\w.:-]{1,64}$"
 DriverId = Annotated[str, StringConstraints(pattern=DRIVER_ID_PATTERN)]
-NO_NUL = r"^[^\x00]*$"
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+# No control characters (newlines, escapes), line separators or bidirectional overrides: they
+# could forge lines or hide text where names and notes are printed (the core refuses them too).
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$"
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_CONTROL)]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL)
 ]
 LeadTable = Literal["module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations"]
 

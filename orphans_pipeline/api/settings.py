@@ -1,13 +1,44 @@
 """The API's settings, read from the environment once when the app is built."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from orphans_pipeline.core.settings import ConfigError
 
 TRUE_WORDS = ("1", "true", "yes", "on")
+# The names a browser on this machine uses for a server bound to the loopback interface.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# Starlette's TestClient sends `Host: testserver`; only settings built in code (the tests) take
+# it, never the environment's default.
+TEST_CLIENT_HOST = "testserver"
+# Review and run-fix bodies are a few hundred bytes; anything much larger is a mistake or an
+# attack on the server's memory.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+WILDCARD_BINDS = ("", "0.0.0.0", "::", "[::]")
 
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in TRUE_WORDS
+
+
+def _hosts(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of bytes, not {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -20,6 +51,10 @@ class ApiSettings:
     enable_fix: bool = False
     # The Dagster UI, for links from the page to a run.
     dagster_ui_url: str = "http://127.0.0.1:3000"
+    # Host names the server answers to (DNS rebinding); "*.example.org" and "*" are accepted.
+    allowed_hosts: tuple[str, ...] = (*LOCAL_HOSTS, TEST_CLIENT_HOST)
+    # Larger request bodies are refused with 413 before they are parsed.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
@@ -28,4 +63,15 @@ class ApiSettings:
             read_requires_token=_flag("ORPHANS_API_READ_REQUIRES_TOKEN"),
             enable_fix=_flag("ENABLE_ORPHANS_FIX"),
             dagster_ui_url=os.environ.get("ORPHANS_DAGSTER_UI_URL", cls.dagster_ui_url).rstrip("/"),
+            allowed_hosts=_hosts("ORPHANS_API_ALLOWED_HOSTS", LOCAL_HOSTS),
+            max_body_bytes=_positive_int("ORPHANS_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         )
+
+    def serving_on(self, bind_host: str) -> "ApiSettings":
+        """These settings, also answering to the address `serve --host` binds (unless any)."""
+        host = bind_host.strip().lower()
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        if host in WILDCARD_BINDS or host in self.allowed_hosts:
+            return self
+        return replace(self, allowed_hosts=(*self.allowed_hosts, host))

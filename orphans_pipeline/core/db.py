@@ -15,7 +15,7 @@ def start_database() -> None:
     """
     config = settings.load()
     if config.database_url is None and embedded.running_url(config.orphans_home) is None:
-        embedded.ensure_running(config.orphans_home)
+        embedded.ensure_running(settings.writable_home(config.orphans_home))
 
 
 @cache

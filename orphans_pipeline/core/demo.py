@@ -18,8 +18,10 @@ DEMO_FILES = (
     "demo/insert_demo_lead_links",
     "demo/insert_demo_lead_events",
     "demo/insert_demo_junk_events",
+    "demo/disable_quarantine_history_triggers",
     "demo/insert_demo_prior_quarantine",
     "demo/insert_demo_prior_history",
+    "demo/enable_quarantine_history_triggers",
     "demo/insert_demo_trips",
     "demo/reset_demo_sequences",
 )
@@ -60,8 +62,12 @@ def reset_demo_database(engine: Engine) -> None:
     schema.upgrade(engine)
 
 
-def load_demo_data(engine: Engine, drivers: int, seed: int, *, replace: bool = False) -> DemoCounts:
-    """Generate `drivers` demo drivers for `seed`; `replace` first drops earlier demo data."""
+def check_demo_allowed(engine: Engine, drivers: int, *, replace: bool = False) -> None:
+    """Refuse, having written nothing, a load this database must not take.
+
+    Called before anything is created (schemas, tables, the guard): a refused `demo-data`
+    leaves the database exactly as it was.
+    """
     if drivers < 100:
         raise ValueError("--drivers must be at least 100, so that every case is present")
     if _count(engine, "demo/count_real_persons"):
@@ -69,10 +75,25 @@ def load_demo_data(engine: Engine, drivers: int, seed: int, *, replace: bool = F
             "this database holds persons that are not demo data; demo data is only loaded "
             "into demo and test databases"
         )
+    if not replace and _count(engine, "demo/count_demo_persons"):
+        raise DemoDataRefused("demo data is already loaded; pass --replace to load it anew")
+
+
+def prepare_and_load_demo_data(
+    engine: Engine, drivers: int, seed: int, *, replace: bool = False
+) -> DemoCounts:
+    """`demo-data`: check first, then create the CT4 subset and the schema, then load."""
+    check_demo_allowed(engine, drivers, replace=replace)
+    schema.create_ct4(engine)
+    schema.upgrade(engine)
+    return load_demo_data(engine, drivers, seed, replace=replace)
+
+
+def load_demo_data(engine: Engine, drivers: int, seed: int, *, replace: bool = False) -> DemoCounts:
+    """Generate `drivers` demo drivers for `seed`; `replace` first drops earlier demo data."""
+    check_demo_allowed(engine, drivers, replace=replace)
     if replace:
         reset_demo_database(engine)
-    elif _count(engine, "demo/count_demo_persons"):
-        raise DemoDataRefused("demo data is already loaded; pass --replace to load it anew")
     with engine.begin() as conn:
         from orphans_pipeline.core import guard
 

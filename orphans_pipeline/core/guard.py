@@ -22,6 +22,30 @@ def allow_orphan_links_in_transaction(conn: Connection) -> None:
     sql.run(conn, "guard/disable_driver_link_guard_locally")
 
 
+def set_history_context(
+    conn: Connection,
+    *,
+    actor: str,
+    run_id: str | None = None,
+    notes: str | None = None,
+    evidence: str | None = None,
+) -> None:
+    """Name who makes this transaction's quarantine changes, for the history trigger (0006).
+
+    The database writes the history row of every change of status or reason and refuses one
+    with no actor; `notes` and `evidence` (JSON text) left out, it takes a run's planned notes
+    and the row's evidence.
+    """
+    sql.run(
+        conn,
+        "guard/set_history_context",
+        actor=actor,
+        run_id=run_id,
+        notes=notes,
+        evidence=evidence,
+    )
+
+
 def ensure_driver_identity_link(
     conn: Connection,
     *,

@@ -5,7 +5,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orphans_pipeline.core import sql
+from orphans_pipeline.core import guard, sql
+
+# The actor of every change a run makes; reviewers may not take this name.
+PIPELINE_ACTOR = "pipeline"
 
 
 def plan_orphan_outcomes(conn: Connection, run_id: str) -> int:
@@ -13,11 +16,23 @@ def plan_orphan_outcomes(conn: Connection, run_id: str) -> int:
 
 
 def upsert_driver_orphan_quarantine(conn: Connection, run_id: str) -> int:
+    """Write the run's outcomes; the table's trigger appends their history in the same statement.
+
+    Only a row still in the state the run judged it in is written (a reviewer's decision taken
+    since is kept), and the caller holds the pipeline lock.
+    """
+    guard.set_history_context(conn, actor=PIPELINE_ACTOR, run_id=run_id)
     return sql.run(conn, "pipeline/upsert_driver_orphan_quarantine", run_id=run_id).rowcount
 
 
-def insert_quarantine_history(conn: Connection, run_id: str) -> int:
-    return sql.run(conn, "pipeline/insert_quarantine_history", run_id=run_id).rowcount
+def count_run_history(conn: Connection, run_id: str) -> int:
+    """The history rows the run appended (written by the trigger, never by this code)."""
+    return int(sql.run(conn, "pipeline/count_run_history", run_id=run_id).scalar_one())
+
+
+# The history is the trigger's to write since revision 0006; callers of the old name get the
+# count of what it wrote.
+insert_quarantine_history = count_run_history
 
 
 def outcome_preview(engine: Engine, run_id: str, max_rows: int = 20) -> list[dict[str, Any]]:

@@ -1,9 +1,13 @@
 """Reports: `orphans_report_YYYYMMDD_HHMMSS.json` and `.csv`, streamed from the database with
 COPY a row at a time, never built in memory. Each file appears whole or not at all: it is
-written under a temporary name and renamed when complete."""
+written under a temporary name and renamed when complete. Reports are readable by their owner
+and group only (0640, less under a stricter umask), and no CSV cell is one a spreadsheet would
+evaluate (the OWASP CSV-injection rule, in orphans.csv_safe_cell); the JSON keeps every value
+as it is."""
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +26,64 @@ class InvalidOutputDir(ValueError):
     """The output directory is outside the reports root or cannot be written."""
 
 
+# The columns of domain.md's CSV report, in order (pipeline/select_report_rows returns them).
+REPORT_COLUMNS = (
+    "driver_id",
+    "person_key",
+    "creation_rule",
+    "lead_events_count",
+    "action",
+    "status",
+    "detected_reason",
+    "evidence_level",
+    "match_strategy",
+    "links_created",
+    "error",
+)
+REPORT_FILE_MODE = 0o640
+REPORT_DIR_MODE = 0o750
+# The only files the API reads back: a report's own name, nothing else.
+REPORT_NAME = re.compile(r"^orphans_report_\d{8}_\d{6}(_\d+)?\.(csv|json)$")
+# A neutralised cell: one quote added before optional quotes and a character a spreadsheet
+# evaluates (the inverse of orphans.csv_safe_cell).
+NEUTRALISED_CELL = re.compile("^'(?='*[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20])")
+
+
+def csv_cell_value(cell: str) -> str:
+    """The value behind a report CSV cell (orphans.csv_safe_cell undone)."""
+    return NEUTRALISED_CELL.sub("", cell, count=1)
+
+
+def report_in_root(path: str | None) -> Path | None:
+    """The report file `path` names, if it is a report inside the reports root; else None.
+
+    The registry's path is only a name to look up: a path elsewhere, a file not named like a
+    report, a link or anything but a regular file is never opened (its content is served).
+    """
+    if not path:
+        return None
+    named = Path(path)
+    if not named.is_absolute() or not REPORT_NAME.match(named.name):
+        return None
+    root = settings.reports_root()
+    try:
+        relative = named.relative_to(root)
+    except ValueError:
+        return None
+    if ".." in relative.parts:
+        return None
+    candidate = root / relative
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if root not in resolved.parents or resolved.name != named.name:
+        return None  # a link somewhere, or out of the root
+    if candidate.is_symlink() or not resolved.is_file():
+        return None
+    return resolved
+
+
 def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
     """The absolute output directory, which must lie inside the reports root and be writable."""
     root = settings.reports_root()
@@ -35,7 +97,7 @@ def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
             "(set ORPHANS_REPORTS_ROOT to allow another place)"
         )
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=REPORT_DIR_MODE, parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidOutputDir(f"cannot create output directory {path}: {exc.strerror}") from exc
     if not os.access(path, os.W_OK | os.X_OK):
@@ -56,7 +118,12 @@ def report_paths(output_dir: Path, started_at: datetime) -> tuple[Path, Path]:
 @contextmanager
 def _atomic_file(path: Path, mode: str) -> Iterator[IO[Any]]:
     tmp = path.with_name(f".{path.name}.partial")
-    with open(tmp, mode) as handle:
+    tmp.unlink(missing_ok=True)  # left by a run that died while writing
+    # Created with its final permissions (never world-readable), and never through a link.
+    descriptor = os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, REPORT_FILE_MODE
+    )
+    with open(descriptor, mode) as handle:
         yield handle
         handle.flush()
         os.fsync(handle.fileno())
@@ -69,9 +136,15 @@ def _copy_statement(conn: Connection, name: str, run_id: str, wrap_json: bool) -
     query = psql.SQL(str(compiled))  # the text of a sql/ file, with psycopg placeholders
     if wrap_json:
         template = "copy (select row_to_json(report)::text from ({}\n) as report) to stdout"
-    else:
-        template = "copy ({}\n) to stdout with (format csv, header true)"
-    return psql.SQL(template).format(query), compiled.params
+        return psql.SQL(template).format(query), compiled.params
+    cells = psql.SQL(", ").join(
+        psql.SQL("orphans.csv_safe_cell(report.{column}::text) as {column}").format(
+            column=psql.Identifier(column)
+        )
+        for column in REPORT_COLUMNS
+    )
+    template = "copy (select {} from ({}\n) as report) to stdout with (format csv, header true)"
+    return psql.SQL(template).format(cells, query), compiled.params
 
 
 def write_reports(

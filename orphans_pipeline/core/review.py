@@ -8,6 +8,7 @@ so it shows exactly what the action would do (sequences may advance; no row stay
 
 import csv
 import json
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +33,23 @@ class ReviewNotFound(ReviewRefused):
     """The driver has no quarantine row (or no history): nothing to decide or show."""
 
 
+class ReviewConflict(ReviewRefused):
+    """The request is valid but the data has moved on since (the API answers 409)."""
+
+
+# Actor names that are the pipeline's, or read as if they were: never a reviewer's.
+RESERVED_ACTORS = frozenset(
+    {"pipeline", "orphans_pipeline", "orphans-pipeline", "orphans pipeline", "system"}
+)
+# Control and format characters (newlines, escape sequences, bidirectional overrides): they
+# could forge lines or hide text where names and notes are printed.
+CONTROL_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) in CONTROL_CATEGORIES for char in text)
+
+
 @dataclass
 class ReviewOutcome:
     driver_id: str
@@ -48,7 +66,8 @@ class ReviewOutcome:
         return asdict(self)
 
 
-def _clean(value: str | None, what: str, *, required: bool = True) -> str:
+def _clean(value: str | None, what: str, *, required: bool = True, plain: bool = False) -> str:
+    """`value` stripped, or refused; `plain` text (names, notes) has no control characters."""
     text = (value or "").strip()
     if required and not text:
         raise ReviewRefused(f"{what} is empty")
@@ -56,7 +75,21 @@ def _clean(value: str | None, what: str, *, required: bool = True) -> str:
         raise ReviewRefused(f"{what} is longer than {MAX_TEXT} characters")
     if "\x00" in text:
         raise ReviewRefused(f"{what} contains a NUL character")
+    if plain and has_control_characters(text):
+        raise ReviewRefused(
+            f"{what} contains a control character (a newline, tab, escape or format "
+            "character): use plain text on one line"
+        )
     return text
+
+
+def _reviewer(value: str | None) -> str:
+    name = _clean(value, "reviewer name", plain=True)
+    if " ".join(name.lower().split()) in RESERVED_ACTORS:
+        raise ReviewRefused(
+            f"reviewer name {name!r} is reserved for the pipeline: use your own name"
+        )
+    return name
 
 
 def _quarantine_row(conn: Connection, driver_id: str) -> dict[str, Any]:
@@ -89,8 +122,15 @@ def _transition(
     notes: str,
     evidence: dict[str, Any],
 ) -> ReviewOutcome:
-    """Move the row to `to_status` and append the history row; return the outcome."""
+    """Move the row to `to_status`; the table's trigger appends the history row (0006) with the
+    reviewer, notes and evidence named here. Return the outcome."""
     resolution = None if to_status == "quarantined" else f"{action} by {reviewer}: {notes}"
+    guard.set_history_context(
+        conn,
+        actor=reviewer,
+        notes=notes,
+        evidence=json.dumps({"action": action, **evidence}, default=str),
+    )
     sql.run(
         conn,
         "review/update_quarantine_status",
@@ -99,17 +139,7 @@ def _transition(
         resolution_notes=resolution,
     )
     history_id = int(
-        sql.run(
-            conn,
-            "review/insert_review_history",
-            driver_id=row["driver_id"],
-            from_status=row["status"],
-            to_status=to_status,
-            reason=row["detected_reason"],
-            actor=reviewer,
-            notes=notes,
-            evidence=json.dumps({"action": action, **evidence}, default=str),
-        ).scalar_one()
+        sql.run(conn, "review/select_latest_history_id", driver_id=row["driver_id"]).scalar_one()
     )
     return ReviewOutcome(
         row["driver_id"],
@@ -251,7 +281,8 @@ def _undo(conn: Connection, driver_id: str, reviewer: str, notes: str) -> Review
     last = history[-1] if history else None
     evidence = (last or {}).get("evidence") or {}
     action = evidence.get("action")
-    if last is None or last["actor"] == "pipeline" or action not in ACTIONS:
+    by_pipeline = last is not None and (last["actor"] == "pipeline" or last["run_id"] is not None)
+    if last is None or by_pipeline or action not in ACTIONS:
         raise ReviewRefused(
             f"undo refused: the last transition of driver {driver_id!r} is not a review "
             "action (relink, create-lead or purge)"
@@ -270,6 +301,24 @@ def _undo(conn: Connection, driver_id: str, reviewer: str, notes: str) -> Review
         sql.run(conn, "review/delete_manual_lead_event", event_id=evidence["event_id"])
         sql.run(conn, "review/delete_manual_migration_lead", lead_id=evidence["lead_id"])
     if action == "purge" and evidence.get("deleted_driver_link"):
+        deleted = evidence["deleted_driver_link"]
+        taken = (
+            sql.run(
+                conn,
+                "review/select_link_in_the_way",
+                driver_id=driver_id,
+                link_id=deleted.get("id"),
+            )
+            .mappings()
+            .first()
+        )
+        if taken is not None:
+            raise ReviewConflict(
+                f"undo refused: the purged driver link of {driver_id!r} cannot be restored: "
+                f"link {taken['id']} ({taken['source_table']}/{taken['source_pk']}, person "
+                f"{taken['person_key']}) now holds its place, ingested since the purge. Decide "
+                "what that link means first; the driver stays purged"
+            )
         # Restoring the exact earlier state: a legacy orphan, which the guard would refuse.
         guard.allow_orphan_links_in_transaction(conn)
         details["restored_link_id"] = sql.run(
@@ -342,8 +391,8 @@ def _bind(
     source_pk: str | None,
 ) -> Callable[[Connection], ReviewOutcome]:
     driver_id = _clean(driver_id, "driver id")
-    reviewer = _clean(reviewer, "reviewer name")
-    notes = _clean(notes, "notes", required=False)
+    reviewer = _reviewer(reviewer)
+    notes = _clean(notes, "notes", required=False, plain=True)
     if action == "relink":
         return lambda conn: _relink(
             conn, driver_id, reviewer, notes, source_table or "", source_pk or ""
@@ -408,7 +457,7 @@ def bulk_review(
     Each line runs in its own savepoint, so the preview lists what each line would do and every
     line that would fail; an execute with any failing line writes nothing.
     """
-    reviewer = _clean(reviewer, "reviewer name")
+    reviewer = _reviewer(reviewer)
     schema.require_current(engine)
     lines: list[BulkLine] = []
     with engine.connect() as conn:

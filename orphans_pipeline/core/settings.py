@@ -8,6 +8,7 @@ directory. Starting the embedded PostgreSQL is an explicit step of each entry po
 """
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -76,6 +77,62 @@ def orphans_home() -> Path:
     return load().orphans_home
 
 
+def writable_home(home: Path) -> Path:
+    """Create `home` if needed and prove this user can write it, or say what to do (one line).
+
+    Called by the steps that use the embedded server (its start and `db stop`), never by a
+    plain read of the settings.
+    """
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"ORPHANS_HOME {home} cannot be created ({exc.strerror}): set ORPHANS_HOME to a "
+            "directory this user can write, or DATABASE_URL to use a server of your own"
+        ) from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"ORPHANS_HOME {home} is not writable by this user: set ORPHANS_HOME to a "
+            "directory this user can write, or DATABASE_URL to use a server of your own"
+        )
+    return home
+
+
+# Characters a URL's user name or password must carry percent-encoded.
+PERCENT_ENCODE_HINT = (
+    "percent-encode special characters in the user name and password "
+    "(@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25), "
+    "e.g. python3 -c 'import urllib.parse, sys; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' "
+    "'<password>'"
+)
+BAD_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def check_database_url(name: str, url: str) -> None:
+    """Refuse, in one line that never shows the password, a URL that would be misread.
+
+    An unencoded `@ / ? #` or a stray `%` in a password moves the host, port or database, and
+    the drivers then fail far away ("invalid literal for int()", an unknown host).
+    """
+    parts = urlsplit(url.strip())
+    problem = None
+    if parts.netloc.count("@") > 1:
+        problem = "more than one @ before the host"
+    elif "@" in parts.path + parts.query + parts.fragment:
+        problem = "an @ after the host (a / ? or # in the password ends the host part early)"
+    elif parts.fragment:
+        problem = "a # (which starts a fragment)"
+    elif BAD_PERCENT_ESCAPE.search(parts.netloc):
+        problem = "a % that is not followed by two hexadecimal digits"
+    else:
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            problem = "a port that is not a number"
+    if problem:
+        raise ConfigError(f"{name} is malformed: {problem}; {PERCENT_ENCODE_HINT}")
+
+
 def reports_root() -> Path:
     """Reports may only be written below this directory (absolute)."""
     return load().reports_root
@@ -133,6 +190,12 @@ def resolve_databases(config: Settings | None = None) -> Databases:
     """
     config = config or load()
     storage_override = config.dagster_storage_url
+    for name, given in (
+        ("DATABASE_URL", config.database_url),
+        ("ORPHANS_DAGSTER_STORAGE_URL", storage_override),
+    ):
+        if given:
+            check_database_url(name, given)
     if config.database_url:
         ct4 = with_driver(config.database_url, "psycopg")
         storage = storage_override or with_query(

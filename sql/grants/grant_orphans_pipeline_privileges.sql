@@ -1,6 +1,6 @@
 -- grant_orphans_pipeline_privileges: what a run needs and nothing more. It reads the CT4
--- sources, inserts lead links, writes the quarantine table, appends history, owns its work in
--- schema orphans, and refreshes the claims list for collection. No DDL: the views and tables
+-- sources, inserts lead links, writes the quarantine table (whose trigger appends the history),
+-- owns its work in schema orphans, and refreshes the claims list for collection. No DDL: the views and tables
 -- come from the migrations, run by an owner. Returns nothing.
 do $$
 begin
@@ -24,10 +24,14 @@ begin
         pg_get_serial_sequence('canon.identity_links', 'id')
     );
     grant select, insert, update on canon.driver_orphan_quarantine to orphans_pipeline;
-    -- History is append-only: no update, no delete (the triggers refuse them anyway).
-    grant select, insert on canon.driver_orphan_quarantine_history to orphans_pipeline;
+    -- History is read only: the quarantine table's trigger is its one writer (migration 0006),
+    -- so a forged row cannot be inserted and a change cannot go unrecorded. Revoked explicitly:
+    -- earlier versions of this file granted the insert.
+    grant select on canon.driver_orphan_quarantine_history to orphans_pipeline;
+    revoke insert, update, delete, truncate on canon.driver_orphan_quarantine_history
+        from orphans_pipeline;
     execute format(
-        'grant usage on sequence %s to orphans_pipeline',
+        'revoke usage, update on sequence %s from orphans_pipeline',
         pg_get_serial_sequence('canon.driver_orphan_quarantine_history', 'id')
     );
     grant select, insert, update, delete on all tables in schema orphans to orphans_pipeline;

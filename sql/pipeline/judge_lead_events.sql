@@ -1,6 +1,7 @@
 -- judge_lead_events: decide, inside the applying transaction (so against the current state), why
 -- each related event of run :run_id is or is not usable, in order:
 --   weak_only (L3), ambiguous, claimed_by_other_person, driver_purged (since detection),
+--   driver_decided (a reviewer resolved it since detection: its person has a lead link),
 --   no_person (the candidate has no person), lead_row_missing, conflict (the lead row is linked
 --   to another person: never taken from its owner), already_linked (to this person), usable.
 -- Lead rows are looked up once per distinct lead, by domain.md's source_pk convention (the
@@ -54,6 +55,13 @@ judged as materialized (
             when event.is_ambiguous then 'ambiguous'
             when event.is_claimed_by_other then 'claimed_by_other_person'
             when quarantine.status = 'purged' then 'driver_purged'
+            when quarantine.status in ('resolved_relinked', 'resolved_created_lead')
+                and exists (
+                    select 1
+                    from canon.identity_links as lead_link
+                    where lead_link.person_key = event.person_key
+                        and lead_link.source_table = any (orphans.lead_tables())
+                ) then 'driver_decided'
             when event.person_key is null then 'no_person'
             when existing_leads.source_pk is null then 'lead_row_missing'
             when owner_link.person_key <> event.person_key then 'conflict'

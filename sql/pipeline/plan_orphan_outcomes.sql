@@ -5,7 +5,9 @@
 --     no_lead_has_events (no_lead_no_events if it had no event at all);
 --   quarantined: action `quarantined` (newly) or `kept_quarantined`; reason no_lead_no_events
 --     (no related event at any level) or no_lead_has_events_repair_failed.
--- A candidate purged since detection is left alone (purged is final).
+-- A candidate purged since detection is left alone (purged is final), and so is one a reviewer
+-- resolved since detection (relink or create-lead: its person now has a lead link that this
+-- run did not create): a run re-judges a resolved row only while its person has no lead link.
 -- evidence_json: the driver link's rule and evidence, the registry phone/license/name and up to
 -- 20 related events with why each was or was not used, plus their total count. It holds no run
 -- id or time, so an unchanged case is not rewritten by the next run.
@@ -40,6 +42,24 @@ with candidates as (
         on quarantine.driver_id = candidate.driver_id
     where candidate.run_id = :run_id
         and quarantine.status is distinct from 'purged'
+        and (
+            quarantine.status is null
+            or quarantine.status = 'quarantined'
+            or not exists (
+                select 1
+                from canon.identity_links as lead_link
+                where lead_link.person_key = candidate.person_key
+                    and lead_link.source_table = any (orphans.lead_tables())
+                    and not exists (
+                        select 1
+                        from orphans.run_links as planned
+                        where planned.run_id = :run_id
+                            and planned.is_created
+                            and planned.source_table = lead_link.source_table
+                            and planned.source_pk = lead_link.source_pk
+                    )
+            )
+        )
 ),
 
 created_links as (

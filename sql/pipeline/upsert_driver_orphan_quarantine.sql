@@ -2,7 +2,10 @@
 -- A new driver gets its row (detected_at = now); an existing row keeps detected_at and takes the
 -- new status, reason, creation_rule, person and evidence. resolved_at and resolution_notes are
 -- set when the status changes. A row whose content would not change is not touched, so a
--- second run writes nothing. Returns nothing; the row count is the number of rows written.
+-- second run writes nothing. An existing row is written only while its status is still the
+-- one the run judged it from (prior_status): a reviewer's decision taken since is kept. The
+-- table's trigger appends the history of every change of status or reason (actor and run id
+-- from set_history_context). Returns nothing; the row count is the number of rows written.
 insert into canon.driver_orphan_quarantine as quarantine (
     driver_id,
     person_key,
@@ -40,7 +43,13 @@ set
         when excluded.status = quarantine.status then quarantine.resolution_notes
         else excluded.resolution_notes
     end
-where (
+where quarantine.status::text is not distinct from (
+    select planned.prior_status
+    from orphans.run_outcomes as planned
+    where planned.run_id = :run_id
+        and planned.driver_id = excluded.driver_id
+)
+and (
     quarantine.person_key,
     quarantine.detected_reason,
     quarantine.creation_rule,
