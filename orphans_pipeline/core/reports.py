@@ -4,6 +4,7 @@ written under a temporary name and renamed when complete."""
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +21,13 @@ from orphans_pipeline.core.faults import crash_point
 
 class InvalidOutputDir(ValueError):
     """The output directory is outside the reports root or cannot be written."""
+
+
+class ReportNotFound(ValueError):
+    """No report of that name inside the reports root."""
+
+
+REPORT_NAME = re.compile(r"orphans_report_[0-9]{8}_[0-9]{6}(_[0-9]+)?\.(json|csv)")
 
 
 def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
@@ -111,3 +119,20 @@ def write_reports(
                 out.write("\n  ]\n}\n")
         conn.rollback()
     return str(json_path), str(csv_path)
+
+
+def find_report(name: str) -> Path:
+    """The report file called `name`, looked for only inside the reports root.
+
+    Only a report's own name is accepted (no directory part), and a file whose real path lies
+    outside the root (through a symlink) is never returned. A run given an output_dir below the
+    root has its reports in that subdirectory, so the search goes down the root's tree.
+    """
+    if REPORT_NAME.fullmatch(name) is None:
+        raise ReportNotFound(f"{name!r} is not the name of a report (orphans_report_*.json|csv)")
+    root = settings.reports_root()
+    for path in (root / name, *sorted(root.rglob(name))):
+        real = path.resolve()
+        if real.is_file() and root in real.parents:
+            return real
+    raise ReportNotFound(f"no report {name} in the reports root")
