@@ -142,7 +142,7 @@
       show(r.box, "bad", what + ": escriba su nombre en «Revisor» (arriba) y pulse Guardar antes de decidir.");
       return;
     }
-    show(r.box, "", what + ": calculando la vista previa…");
+    show(r.box, "", what + ": un momento, preguntando al servidor…");
     let outcome;
     try {
       outcome = await call("POST", r.url, {...r.body, execute: false});
@@ -164,14 +164,14 @@
     show(r.box, "", "Vista previa, nada escrito todavía. " + what + ": " + change(outcome) + ". " +
       consequences(r.action, outcome), [buttons]);
     apply.focus();
-    apply.addEventListener("click", () => execute(r, trigger));
+    apply.addEventListener("click", () => execute(r));
     cancel.addEventListener("click", () => {
       show(r.box, "", what + ": cancelado, nada escrito.");
       if (document.contains(trigger)) trigger.focus();
     });
   }
 
-  async function execute(r, trigger) {
+  async function execute(r) {
     const what = NOUN[r.action] + " · conductor " + r.driver;
     for (const button of r.box.querySelectorAll("button")) button.disabled = true;
     let done;
@@ -181,46 +181,41 @@
       show(r.box, "bad", what + ": rechazado " + error.message);
       return;
     }
-    show(r.box, "good", "Aplicado. " + what + " por " + done.reviewer + ": " + change(done) +
-      " (historial #" + done.history_id + ").");
-    r.box.setAttribute("tabindex", "-1");
-    await refresh(r.driver, r.box);
+    const problem = await refresh(r.driver);
+    // The redraw may have replaced the box: the message goes to the one on the page now.
+    const box = byId(r.box.id) || r.box;
+    show(box, "good", "Aplicado. " + what + " por " + done.reviewer + ": " + change(done) +
+      " (historial #" + done.history_id + ")." + problem);
+    box.setAttribute("tabindex", "-1");
+    box.focus();
   }
 
-  // After an action: the row or the detail shows the new state, the message stays.
-  async function refresh(driver, box) {
+  // After an action the row, or the detail, shows the driver as it is now; never a reload.
+  // Returns "" or what went wrong with the redraw (the action itself is applied).
+  async function refresh(driver) {
     try {
       const row = document.querySelector("tr.orphan[data-driver-id='" + CSS.escape(driver) + "']");
       if (row) {
         const response = await fetch("/orphans/" + encodeURIComponent(driver) + "/row");
-        if (response.ok) {
-          const holder = document.createElement("tbody");
-          holder.innerHTML = await response.text();
-          const fresh = holder.querySelector("tr.orphan");
-          if (fresh) row.replaceWith(fresh);
-        }
+        if (!response.ok) throw new Error("(" + response.status + ")");
+        const holder = document.createElement("tbody");
+        holder.innerHTML = await response.text();
+        const fresh = holder.querySelector("tr.orphan");
+        if (fresh) row.replaceWith(fresh);
         await refreshMetrics();
       }
       const detail = byId("detail");
       if (detail && detail.dataset.driverId === driver) {
         const response = await fetch(window.location.pathname);
-        if (response.ok) {
-          const page = new DOMParser().parseFromString(await response.text(), "text/html");
-          const fresh = page.getElementById("detail");
-          if (fresh) {
-            const kept = box.cloneNode(true);
-            detail.replaceWith(fresh);
-            const slot = byId(box.id);
-            if (slot) slot.replaceWith(kept);
-            box = kept;
-          }
-        }
+        if (!response.ok) throw new Error("(" + response.status + ")");
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = page.getElementById("detail");
+        if (fresh) detail.replaceWith(document.adoptNode(fresh));
       }
+      return "";
     } catch (error) {
-      // The action is applied; only the redraw failed, so say so beside the message.
-      box.append(element("p", "No se pudo redibujar: " + error.message + ". Recargue la página."));
+      return " No se pudo redibujar " + error.message + ": recargue la página para verlo.";
     }
-    box.focus();
   }
 
   async function refreshMetrics() {
