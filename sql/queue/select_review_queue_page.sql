@@ -1,7 +1,7 @@
 -- select_review_queue_page: one page of the review page's queue, ops.v_driver_orphans filtered
 -- by :status, :detected_reason and :driver_id (exact; each ignored when null) and by :search
--- (ignored when null):
--- a driver id prefix, a name (contained in the driver's or the registry's full name, any case),
+-- (ignored when null): a driver id prefix, a name without digits (contained in the driver's or
+-- the registry's full name, any case),
 -- or a phone or license normalised as the rules do (orphans.normalize_phone / normalize_license),
 -- found through the drivers' key indexes and the quarantine's id-prefix index.
 -- Ordered by :sort: 'oldest' (detected_at ascending), 'newest' (descending) or 'driver_id';
@@ -15,13 +15,15 @@ with search as (
         orphans.normalize_license(cast(:search as text)) as license_key
 ),
 
+-- The pattern is built from the parameter itself (not from the search CTE), so the planner
+-- sees a constant prefix and reads the prefix index as a range.
 by_id_prefix as (
     select quarantine.driver_id
     from canon.driver_orphan_quarantine as quarantine
-    inner join search
-        on search.term is not null
-    where quarantine.driver_id like
-        replace(replace(replace(search.term, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+    where trim(cast(:search as text)) <> ''
+        and quarantine.driver_id like replace(
+            replace(replace(trim(cast(:search as text)), '\', '\\'), '%', '\%'), '_', '\_'
+        ) || '%'
 ),
 
 by_phone as (
@@ -39,21 +41,31 @@ by_license as (
         = search.license_key
 ),
 
--- Names have no index: this reads the queue's rows (not every driver) once.
+-- Names have no index: each queue row's driver and person are looked up by primary key, so
+-- this reads the queue (not every driver or person) once, and only for a term without digits
+-- (a name; ids, phones and licenses carry digits and have the indexed searches above).
 by_name as (
     select quarantine.driver_id
     from canon.driver_orphan_quarantine as quarantine
     inner join search
         on search.term is not null
-    left join public.drivers as driver
-        on driver.driver_id = quarantine.driver_id
-    left join canon.identity_registry as registry
-        on registry.person_key = quarantine.person_key
-    where strpos(lower(driver.full_name), lower(search.term)) > 0
-        or strpos(lower(registry.primary_full_name), lower(search.term)) > 0
+        and search.term !~ '[0-9]'
+    where exists (
+        select 1
+        from public.drivers as driver
+        where driver.driver_id = quarantine.driver_id
+            and strpos(lower(driver.full_name), lower(search.term)) > 0
+    )
+        or exists (
+            select 1
+            from canon.identity_registry as registry
+            where registry.person_key = quarantine.person_key
+                and strpos(lower(registry.primary_full_name), lower(search.term)) > 0
+        )
 ),
 
-found as (
+-- Materialized: computed once, then joined, rather than re-run for every quarantine row.
+found as materialized (
     select by_id_prefix.driver_id from by_id_prefix
     union
     select by_phone.driver_id from by_phone
@@ -63,23 +75,31 @@ found as (
     select by_name.driver_id from by_name
 ),
 
+-- Without a search every quarantine row; with one, the rows it found (the first branch is
+-- then a constant false).
+searched as (
+    select quarantine.driver_id
+    from canon.driver_orphan_quarantine as quarantine
+    where nullif(trim(cast(:search as text)), '') is null
+    union all
+    select found.driver_id
+    from found
+),
+
+-- Filtered and paged on the quarantine table alone; the view's columns (a count per row among
+-- them) are computed for the page's rows only.
 filtered as (
-    select orphan.*
-    from ops.v_driver_orphans as orphan
-    cross join search
-    where (cast(:status as text) is null or orphan.status = cast(:status as text))
-        and (cast(:driver_id as text) is null or orphan.driver_id = cast(:driver_id as text))
+    select
+        quarantine.driver_id,
+        quarantine.detected_at
+    from searched
+    inner join canon.driver_orphan_quarantine as quarantine
+        on quarantine.driver_id = searched.driver_id
+    where (cast(:status as text) is null or quarantine.status::text = cast(:status as text))
+        and (cast(:driver_id as text) is null or quarantine.driver_id = cast(:driver_id as text))
         and (
             cast(:detected_reason as text) is null
-            or orphan.detected_reason = cast(:detected_reason as text)
-        )
-        and (
-            search.term is null
-            or exists (
-                select 1
-                from found
-                where found.driver_id = orphan.driver_id
-            )
+            or quarantine.detected_reason::text = cast(:detected_reason as text)
         )
 ),
 
@@ -89,7 +109,7 @@ counted as (
 ),
 
 page as (
-    select filtered.*
+    select filtered.driver_id
     from filtered
     order by
         case when cast(:sort as text) = 'oldest' then filtered.detected_at end asc,
@@ -100,17 +120,19 @@ page as (
 
 select
     counted.total,
-    page.*,
+    orphan.*,
     last_change.action as last_action,
     coalesce(
         last_change.actor <> 'pipeline'
         and last_change.action in ('relink', 'create-lead', 'purge')
-        and last_change.to_status = page.status,
+        and last_change.to_status = orphan.status,
         false
     ) as is_undoable
 from counted
 left join page
     on true
+left join ops.v_driver_orphans as orphan
+    on orphan.driver_id = page.driver_id
 left join lateral (
     select
         history.actor,
@@ -123,6 +145,6 @@ left join lateral (
 ) as last_change
     on true
 order by
-    case when cast(:sort as text) = 'oldest' then page.detected_at end asc,
-    case when cast(:sort as text) = 'newest' then page.detected_at end desc,
-    page.driver_id
+    case when cast(:sort as text) = 'oldest' then orphan.detected_at end asc,
+    case when cast(:sort as text) = 'newest' then orphan.detected_at end desc,
+    orphan.driver_id
