@@ -330,8 +330,32 @@ def test_an_error_on_a_low_row_is_shown_at_that_row(fresh_engine: Engine, served
         page.get_by_test_id("live").filter(has_text="rechazado").wait_for()
 
 
-def test_keyboard_only_create_lead(fresh_engine: Engine, served: str) -> None:
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'"
+
+
+def _with_strict_csp(page: Any) -> list[str]:
+    """Serve every response with a strict Content-Security-Policy (no inline script, handler or
+    style); return the console's CSP violations, so a test can assert there are none."""
+
+    def add_policy(route: Any) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": STRICT_CSP}
+        route.fulfill(response=response, headers=headers)
+
+    page.route("**/*", add_policy)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
+def test_keyboard_only_create_lead_under_a_strict_csp(fresh_engine: Engine, served: str) -> None:
     with serve_app(_app(fresh_engine)) as base, browser_page(WIDE) as page:
+        violations = _with_strict_csp(page)
         page.goto(f"{base}/orphans")
         driver = page.locator("tr.orphan").first.get_attribute("data-driver-id")
         target = f"create-lead-{driver}"
@@ -362,6 +386,10 @@ def test_keyboard_only_create_lead(fresh_engine: Engine, served: str) -> None:
         page.keyboard.press("Enter")
         page.get_by_test_id(f"feedback-{driver}").filter(has_text="Aplicado").wait_for()
         assert focused() == f"feedback-{driver}"
+        assert page.get_by_test_id(f"status-{driver}").get_attribute("data-status") == (
+            "resolved_created_lead"
+        )
+    assert violations == []
     assert _status(fresh_engine, driver) == "resolved_created_lead"
 
 
