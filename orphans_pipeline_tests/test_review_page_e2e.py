@@ -318,7 +318,7 @@ def test_an_error_on_a_low_row_is_shown_at_that_row(fresh_engine: Engine, served
         page.get_by_test_id(f"purge-{driver}").click()
         box = page.get_by_test_id(f"feedback-{driver}")
         box.filter(has_text="rechazado").wait_for()
-        assert "is purged" in box.inner_text()
+        assert "(400, petición rechazada)" in box.inner_text() and "is purged" in box.inner_text()
         assert "bad" in (box.get_attribute("class") or "")
         # In the viewport, right under the row it is about.
         row_box, message_box = rows.last.bounding_box(), box.bounding_box()

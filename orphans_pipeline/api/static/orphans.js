@@ -26,6 +26,12 @@
     QUEUED: "en cola", NOT_STARTED: "por empezar", CANCELED: "cancelada", CANCELING: "cancelando",
   };
   const FIELDS = ["reviewer", "notes", "token"];
+  // The server's reasons are in English (the API's contract); the status says it in Spanish.
+  const HTTP = {
+    400: "petición rechazada", 401: "falta el token o no es el correcto", 403: "no permitido",
+    404: "no encontrado", 409: "el pipeline está ocupado, inténtelo en un momento",
+    422: "datos no válidos", 503: "base de datos no disponible",
+  };
 
   // --- who is reviewing ------------------------------------------------------------------------
   for (const id of FIELDS) byId(id).value = sessionStorage.getItem("orphans." + id) || "";
@@ -75,7 +81,8 @@
         : Array.isArray(data.detail)
           ? data.detail.map((d) => (d.loc || []).slice(-1)[0] + ": " + d.msg).join("; ")
           : response.statusText;
-      throw new Error("(" + response.status + ") " + detail);
+      throw new Error("(" + response.status + (HTTP[response.status] ? ", " + HTTP[response.status] : "") +
+        "): " + detail);
     }
     return data;
   }
