@@ -480,6 +480,8 @@ def test_reports_are_only_served_from_the_reports_root(
     outside = tmp_path / "orphans_report_20260101_020202.csv"
     outside.write_text("secret\n")
     (reports_root / outside.name).symlink_to(outside)
+    linked = reports_root / "orphans_report_20260101_030303.csv"
+    linked.symlink_to(inside)  # a link, even to a report inside the root, is not followed
     from fastapi.testclient import TestClient
 
     with TestClient(_app(fresh_engine)) as client:
@@ -487,6 +489,7 @@ def test_reports_are_only_served_from_the_reports_root(
         assert found.status_code == 200 and found.text == "driver_id\n"
         assert "attachment" in found.headers["content-disposition"]
         assert client.get(f"/orphans/reports/{outside.name}").status_code == 404
+        assert client.get(f"/orphans/reports/{linked.name}").status_code == 404
         assert client.get("/orphans/reports/notes.txt").status_code == 404
 
 
@@ -511,3 +514,24 @@ def test_queue_search_reads_the_normalised_phone_and_license(fresh_engine: Engin
     assert ids("drv_s", "newest") == ["drv_s1", "drv_s2"]
     assert ids("drv%") == [] and ids("drv_s_") == []  # LIKE's wildcards are literal
     assert ids("1234") == []  # too short to be a phone or a license: none never matches
+
+
+def test_a_server_that_asks_a_token_for_reads_opens_once_it_is_saved(
+    fresh_engine: Engine, reports_root: Path
+) -> None:
+    data = CT4(fresh_engine)
+    data.quarantine("drv_locked", data.driver("drv_locked"))
+    settings = ApiSettings(api_token=TOKEN, read_requires_token=True)
+    app = create_app(settings, engine=lambda: fresh_engine)
+    with serve_app(app) as base, browser_page(WIDE) as page:
+        first = page.goto(f"{base}/orphans")
+        assert first is not None and first.status == 401
+        assert page.get_by_test_id("orphans-table").count() == 0
+        _identify(page)
+        page.get_by_test_id("live").filter(has_text="guardados").wait_for()
+        again = page.goto(f"{base}/orphans")
+        assert again is not None and again.status == 200
+        assert page.get_by_test_id("row-drv_locked").is_visible()
+        detail = page.goto(f"{base}/orphans/drv_locked")
+        assert detail is not None and detail.status == 200
+        assert page.get_by_test_id("history").is_visible()

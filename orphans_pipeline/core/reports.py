@@ -124,15 +124,17 @@ def write_reports(
 def find_report(name: str) -> Path:
     """The report file called `name`, looked for only inside the reports root.
 
-    Only a report's own name is accepted (no directory part), and a file whose real path lies
-    outside the root (through a symlink) is never returned. A run given an output_dir below the
-    root has its reports in that subdirectory, so the search goes down the root's tree.
+    Only a report's own name is accepted (no directory part), a link is never followed, and a
+    file whose real path lies outside the root is never returned. A run given an output_dir
+    below the root has its reports in that subdirectory, so the search goes down the root's tree.
     """
     if REPORT_NAME.fullmatch(name) is None:
         raise ReportNotFound(f"{name!r} is not the name of a report (orphans_report_*.json|csv)")
     root = settings.reports_root()
     for path in (root / name, *sorted(root.rglob(name))):
+        if path.is_symlink():
+            continue
         real = path.resolve()
-        if real.is_file() and root in real.parents:
+        if real.is_file() and root in real.parents and real.name == name:
             return real
     raise ReportNotFound(f"no report {name} in the reports root")

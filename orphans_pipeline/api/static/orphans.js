@@ -35,12 +35,23 @@
 
   // --- who is reviewing ------------------------------------------------------------------------
   for (const id of FIELDS) byId(id).value = sessionStorage.getItem("orphans." + id) || "";
-  byId("identity").addEventListener("submit", (event) => {
+  byId("identity").addEventListener("submit", async (event) => {
     event.preventDefault();
     for (const id of FIELDS) sessionStorage.setItem("orphans." + id, byId(id).value);
-    // Only reads may use the cookie; the API takes changes from the Authorization header alone.
-    document.cookie = "orphans_api_token=" + encodeURIComponent(byId("token").value) +
-      "; path=/; SameSite=Strict";
+    // Reads that need the token use a cookie; changes take it from the Authorization header
+    // alone. A server with /orphans/read-session answers with an HttpOnly read cookie (no
+    // script can read it); only a server without it (404) gets the plain token cookie.
+    const token = byId("token").value;
+    try {
+      const session = await fetch("/orphans/read-session", {
+        method: "POST", headers: {Authorization: "Bearer " + token},
+      });
+      if (session.status === 404 || session.status === 405) {
+        document.cookie = "orphans_api_token=" + encodeURIComponent(token) + "; path=/; SameSite=Strict";
+      }
+    } catch (error) {
+      // Saved in the tab all the same; a read that needs the token will say so.
+    }
     announce("Revisor, notas y token guardados para esta pestaña.");
   });
 
