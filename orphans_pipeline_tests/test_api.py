@@ -414,9 +414,10 @@ def test_page_shows_metrics_filters_and_rows(client: TestClient, demo_db: Engine
     assert f'data-testid="metric-quarantined">{metrics["quarantined"]}<' in page.text
     assert page.text.count('data-testid="row-') == min(25, metrics["quarantined"])
     assert 'data-testid="purge-' in page.text
-    assert f"{metrics['quarantined']} orphan(s)" in page.text
+    assert f"{metrics['quarantined']} conductor(es)" in page.text
     bad = client.get("/orphans", params={"status": "lost", "page_size": 7})
-    assert bad.status_code == 400 and "unknown status" in bad.text and "page size 7" in bad.text
+    assert bad.status_code == 400 and "estado desconocido" in bad.text
+    assert "tamaño de página 7" in bad.text
 
 
 def test_page_escapes_what_it_shows(fresh_engine: Engine, reports_root: Path) -> None:

@@ -132,6 +132,10 @@ def test_reviews_and_the_api_run_as_orphans_reviewer(granted: dict[str, Engine])
         )
         assert purged.status_code == 200 and purged.json()["to_status"] == "purged"
         assert api.get(f"{PREFIX}/{drivers[2]}/history").status_code == 200
+        # The review page's own reads: the searched queue, a row, a driver's detail view.
+        assert drivers[2] in api.get("/orphans", params={"q": drivers[2], "status": ""}).text
+        assert api.get(f"/orphans/{drivers[2]}/row").status_code == 200
+        assert 'data-testid="history"' in api.get(f"/orphans/{drivers[2]}").text
     # A reviewer cannot run the pipeline, rewrite history or change the schema.
     with pytest.raises(ProgrammingError, match="permission denied"):
         run_fix(reviewer, fix.FixOptions(execute=True, lock_wait_seconds=5))

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import sql
 
@@ -99,3 +99,115 @@ def orphan_metrics(engine: Engine) -> dict[str, Any]:
         "without_lead_events": int(row["without_lead_events"]),
         "last_updated_at": row["last_updated_at"],
     }
+
+
+# --- the review page's reads ---------------------------------------------------------------------
+
+SORTS = ("oldest", "newest", "driver_id")
+MAX_SEARCH = 200
+
+
+def review_queue_page(
+    engine: Engine,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    status: str | None = None,
+    detected_reason: str | None = None,
+    search: str | None = None,
+    sort: str = "oldest",
+    driver_id: str | None = None,
+) -> OrphanPage:
+    """One page of the review queue, searched by id prefix, name, phone or license.
+
+    A page past the end is clamped to the last page (the returned `page` says which), so a
+    stale link never shows "page 999 of 4".
+    """
+    if page < 1:
+        raise ValueError(f"page must be at least 1, not {page}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+    if detected_reason is not None and detected_reason not in REASONS:
+        raise ValueError(
+            f"unknown detected_reason {detected_reason!r}: use one of {', '.join(REASONS)}"
+        )
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    search = (search or "").strip() or None
+    if search is not None and (len(search) > MAX_SEARCH or "\x00" in search):
+        raise ValueError(f"the search must be at most {MAX_SEARCH} characters, without NUL")
+    params = {
+        "status": status,
+        "detected_reason": detected_reason,
+        "search": search,
+        "driver_id": driver_id,
+        "sort": sort,
+        "page_size": page_size,
+    }
+    with engine.connect() as conn:
+        found = _queue_rows(conn, params, page)
+        total = int(found[0]["total"]) if found else 0
+        last_page = max(1, math.ceil(total / page_size))
+        if page > last_page:
+            page = last_page
+            found = _queue_rows(conn, params, page)
+            total = int(found[0]["total"]) if found else 0
+    orphans = [
+        {key: value for key, value in row.items() if key != "total"}
+        for row in found
+        if row["driver_id"] is not None
+    ]
+    return OrphanPage(orphans, total, page, page_size)
+
+
+def _queue_rows(conn: Connection, params: dict[str, Any], page: int) -> list[dict[str, Any]]:
+    rows = sql.run(
+        conn,
+        "queue/select_review_queue_page",
+        page_offset=(page - 1) * params["page_size"],
+        **params,
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def driver_detail(engine: Engine, driver_id: str) -> dict[str, Any] | None:
+    """What the detail view shows: the driver's row, data, evidence, candidates and history.
+
+    None when the driver has no quarantine row.
+    """
+    with engine.connect() as conn:
+        row = sql.run(conn, "queue/select_driver_detail", driver_id=driver_id).mappings().first()
+        if row is None:
+            return None
+        candidates = [
+            dict(candidate)
+            for candidate in sql.run(
+                conn, "queue/select_lead_candidates", driver_id=driver_id
+            ).mappings()
+        ]
+        history = [
+            dict(change)
+            for change in sql.run(
+                conn, "review/select_driver_history", driver_id=driver_id
+            ).mappings()
+        ]
+    detail = dict(row)
+    evidence = detail.get("evidence_json") or {}
+    last = history[-1] if history else None
+    last_action = ((last or {}).get("evidence") or {}).get("action")
+    detail["driver_link_rule"] = (evidence.get("driver_link") or {}).get("match_rule")
+    detail["driver_link_recorded_evidence"] = (evidence.get("driver_link") or {}).get("evidence")
+    detail["events_total"] = int(evidence.get("lead_events_count") or 0)
+    detail["candidates"] = candidates
+    detail["history"] = history
+    # The same test as review._undo, so the page offers undo exactly when the core accepts it.
+    detail["last_action"] = last_action
+    detail["is_undoable"] = bool(
+        last is not None
+        and last["actor"] != "pipeline"
+        and last_action in ("relink", "create-lead", "purge")
+        and last["to_status"] == detail["status"]
+    )
+    return detail

@@ -84,6 +84,10 @@ def report_in_root(path: str | None) -> Path | None:
     return resolved
 
 
+class ReportNotFound(ValueError):
+    """No report of that name inside the reports root."""
+
+
 def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
     """The absolute output directory, which must lie inside the reports root and be writable."""
     root = settings.reports_root()
@@ -184,3 +188,22 @@ def write_reports(
                 out.write("\n  ]\n}\n")
         conn.rollback()
     return str(json_path), str(csv_path)
+
+
+def find_report(name: str) -> Path:
+    """The report file called `name`, looked for only inside the reports root.
+
+    Only a report's own name is accepted (no directory part), a link is never followed, and a
+    file whose real path lies outside the root is never returned. A run given an output_dir
+    below the root has its reports in that subdirectory, so the search goes down the root's tree.
+    """
+    if REPORT_NAME.fullmatch(name) is None:
+        raise ReportNotFound(f"{name!r} is not the name of a report (orphans_report_*.json|csv)")
+    root = settings.reports_root()
+    for path in (root / name, *sorted(root.rglob(name))):
+        if path.is_symlink():
+            continue
+        real = path.resolve()
+        if real.is_file() and root in real.parents and real.name == name:
+            return real
+    raise ReportNotFound(f"no report {name} in the reports root")
