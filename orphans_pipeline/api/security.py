@@ -15,10 +15,10 @@ API_PATHS = ("/api/", "/openapi.json")
 DOCS_PATHS = ("/docs", "/redoc")
 # The API answers JSON only: nothing in it may run, load or be framed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The review page is one server-rendered document with its own inline script and style (and
-# inline handlers, hence no nonce yet); it talks to this origin only and is never framed.
+# The review page is a server-rendered document whose script and stylesheet are served files
+# (no inline script, handler or style); it talks to this origin only and is never framed.
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

@@ -39,16 +39,12 @@
     event.preventDefault();
     for (const id of FIELDS) sessionStorage.setItem("orphans." + id, byId(id).value);
     // Reads that need the token use a cookie; changes take it from the Authorization header
-    // alone. A server with /orphans/read-session answers with an HttpOnly read cookie (no
-    // script can read it); only a server without it (404) gets the plain token cookie.
+    // alone. The server answers with an HttpOnly read cookie that no script can read.
     const token = byId("token").value;
     try {
-      const session = await fetch("/orphans/read-session", {
+      await fetch("/orphans/read-session", {
         method: "POST", headers: {Authorization: "Bearer " + token},
       });
-      if (session.status === 404 || session.status === 405) {
-        document.cookie = "orphans_api_token=" + encodeURIComponent(token) + "; path=/; SameSite=Strict";
-      }
     } catch (error) {
       // Saved in the tab all the same; a read that needs the token will say so.
     }
