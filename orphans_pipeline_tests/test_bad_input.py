@@ -281,6 +281,8 @@ def test_the_cli_writes_the_reports_where_it_is_told(
     assert "a-file" in capsys.readouterr().err
     with with_data.connect() as conn:
         assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 1
+
+
 # --- hardening (issue 14) ---------------------------------------------------------------------
 
 

@@ -20,8 +20,8 @@ from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import demo, fix, queue, review
 from orphans_pipeline_tests.browser import browser_page, serve_app
 from orphans_pipeline_tests.conftest import url_of
-from orphans_pipeline_tests.pipeline_helpers import run_fix
 from orphans_pipeline_tests.ct4 import CT4
+from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 TOKEN = "e2e-token"
 PHONE = {"width": 390, "height": 844}
