@@ -612,7 +612,7 @@ def test_report_csv_cells_cannot_run_in_a_spreadsheet(
     data = CT4(fresh_engine)
     for driver_id in hostile:
         data.driver(driver_id, match_rule="=cmd|' /C calc'!A0")
-    result = fix.run_fix(fresh_engine, fix.FixOptions(execute=False, lock_wait_seconds=5))
+    result = run_fix(fresh_engine, fix.FixOptions(execute=False, lock_wait_seconds=5))
     with Path(result.report_csv).open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     cells = {row["driver_id"] for row in rows} | {row["creation_rule"] for row in rows}

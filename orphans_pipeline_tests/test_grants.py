@@ -177,7 +177,7 @@ def test_the_database_keeps_the_audit_trail_against_each_role(
     granted: dict[str, Engine], group: str
 ) -> None:
     """A role may move a quarantine row only with its history row, and never write history."""
-    fix.run_fix(granted["orphans_pipeline"], fix.FixOptions(execute=True, lock_wait_seconds=5))
+    run_fix(granted["orphans_pipeline"], fix.FixOptions(execute=True, lock_wait_seconds=5))
     role = granted[group]
     with role.connect() as conn:
         driver = conn.execute(
