@@ -40,7 +40,7 @@ def test_upgrade_twice_changes_nothing(fresh_engine: Engine) -> None:
     with fresh_engine.connect() as conn:
         after = conn.execute(CATALOG).one()
     assert before == after
-    assert schema.current_revision(fresh_engine) == "0005"
+    assert schema.current_revision(fresh_engine) == "0007"
     assert before[3].endswith(",no_lead_has_events")
 
 
