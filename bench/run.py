@@ -573,16 +573,19 @@ def install_table(all_results: dict[int, list[Measure]]) -> str:
     lines = [
         "## Install shape (bench/dataset.py: orphans present at install)",
         "",
-        "| drivers | measurement | wall s | backend peak private MB | backend peak RSS MB "
-        "| the worst backend | Python peak RSS MB | note |",
-        "| ---: | --- | ---: | ---: | ---: | --- | ---: | --- |",
+        "| drivers | measurement | wall s | detect / classify / apply / views / checks s "
+        "| backend peak private MB | backend peak RSS MB | the worst backend "
+        "| Python peak RSS MB | note |",
+        "| ---: | --- | ---: | --- | ---: | ---: | --- | ---: | --- |",
     ]
     for drivers, results in all_results.items():
         for m in results:
             peak = m.backend or Peak()
             rss = f"{m.rss_mb:.0f}" if m.rss_mb else ""
+            phases = " / ".join(f"{m.phases.get(p, 0):.1f}" for p in PHASES)
             lines.append(
-                f"| {drivers:,} | {m.label} | {m.seconds:.1f} | {peak.anon_mb:.0f} "
+                f"| {drivers:,} | {m.label} | {m.seconds:.1f} "
+                f"| {phases if m.phases and 'detect' in m.phases else ''} | {peak.anon_mb:.0f} "
                 f"| {peak.hwm_mb:.0f} | {peak.title[:60]} | {rss} | {m.note} |"
             )
     lines += ["", "Ratios:", ""]
@@ -714,6 +717,14 @@ def main() -> int:
     )
     if install_results:
         report += "\n" + install_table(install_results)
+        raw = {
+            size: [
+                {**m.__dict__, "backend": m.backend.__dict__ if m.backend else None}
+                for m in results
+            ]
+            for size, results in install_results.items()
+        }
+        out.with_suffix(".json").write_text(json.dumps(raw, indent=1))
     report += (
         f"\nLoad average at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min).\n"
     )

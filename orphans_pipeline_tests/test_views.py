@@ -134,6 +134,9 @@ def test_claims_list_filters_the_computed_claims_through_the_operational_drivers
     after = claims(demo_engine, "ops.mv_cabinet_claims_collection")
     assert after == {claim for claim in before if claim[0] != driver_id} != before
     assert after == claims(demo_engine, "ops.v_cabinet_claims")
+    counts = views.count_ops_views(demo_engine)
+    assert counts["claims_for_collection"] == len(after)
+    assert counts["claims_amount"] == sum(claim[2] for claim in after)
     assert integrity.count_ops_view_leaks(demo_engine).passed
 
 

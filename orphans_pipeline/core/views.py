@@ -63,10 +63,9 @@ def populate_cabinet_claims_computed(engine: Engine) -> float | None:
 
 
 def count_ops_views(engine: Engine) -> dict[str, int]:
-    """The claims list's figures as CT4 reads it now, and the orphans view's rows.
-
-    Reads no trips and refreshes nothing: its cost is the claims list's, not the drivers'.
-    """
+    """The claims list's figures now (the computed claims less the excluded drivers) and the
+    orphans view's rows. Reads no trips, no drivers, refreshes nothing: its cost follows the
+    claims list and the quarantine table, not the drivers."""
     with engine.connect() as conn:
         counts = sql.run(conn, "views/count_cabinet_claims_collection").mappings().one()
     return {key: int(value) for key, value in counts.items()}
