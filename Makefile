@@ -12,6 +12,7 @@ export ORPHANS_REPORTS_ROOT ?= $(CURDIR)/reports
 DRIVERS ?= 2000
 SEED ?= 42
 SIZES ?= 10000,100000,1000000
+BENCH_SHAPES ?= demo,install
 
 .PHONY: install run test lint ui serve bench stop clean freeze-migrations
 
@@ -60,9 +61,9 @@ serve: $(STAMP)
 freeze-migrations: $(STAMP)
 	$(BIN)/python -m orphans_pipeline_tests.migration_manifest
 
-## make bench: pipeline vs psql floor vs naive baseline at SIZES; results in bench/results/.
+## make bench: pipeline vs floors (and naive) at SIZES, both data shapes; bench/results/.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(BENCH_OUT),--out $(BENCH_OUT))
+	$(BIN)/python bench/run.py --sizes $(SIZES) --shapes $(BENCH_SHAPES) $(if $(BENCH_OUT),--out $(BENCH_OUT))
 
 stop: $(STAMP)
 	$(BIN)/orphans-pipeline db stop

@@ -40,6 +40,8 @@ from sqlalchemy import create_engine, event
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import dataset  # noqa: E402
+from bench.memory import BackendSampler, Peak  # noqa: E402
 from orphans_pipeline.core import db, demo, integrity, reports, schema, settings, views  # noqa: E402
 from orphans_pipeline.defs import launch  # noqa: E402
 
@@ -59,6 +61,9 @@ PHASE_OF = {
     "create_": "views",
     "refresh_cabinet_claims_collection": "views",
     "count_ops_views": "views",
+    "count_cabinet_claims_collection": "views",
+    "select_cabinet_claims_computed_populated": "views",
+    "populate_cabinet_claims_computed": "views",
     "count_operational_orphans": "checks",
     "count_ops_view_leaks": "checks",
     "count_quarantine_audit_gaps": "checks",
@@ -87,6 +92,7 @@ class Measure:
     phases: dict[str, float] = field(default_factory=dict)
     rss_mb: float | None = None
     note: str = ""
+    backend: Peak | None = None
 
 
 class Server:
@@ -191,6 +197,16 @@ def pipeline(server: Server, url: str, work: Path, execute: bool, label: str) ->
     return Measure(label, seconds, step_phases(env, run_id), rss, note)
 
 
+def run_job_in_process(engine: Any) -> Any:
+    """The bench's one call into the pipeline's own code (the floor replays what it sends):
+    orphans_fix_job in this process, on `engine`'s database (DATABASE_URL, set by the caller).
+
+    `orphans-pipeline fix` (pipeline() above) is the path users take; this one only records
+    the statements.
+    """
+    return launch.execute_in_this_process(execute=True)
+
+
 def record_statements(url: str, work: Path) -> list[str]:
     """Run the core once and keep every statement it sends, with its values inlined."""
     # The job's CT4 resource reads DATABASE_URL and gets this same (cached) engine.
@@ -203,7 +219,7 @@ def record_statements(url: str, work: Path) -> list[str]:
         recorded.append(psycopg.ClientCursor(cursor.connection).mogrify(statement, params))
 
     os.environ["ORPHANS_REPORTS_ROOT"] = str(work / "reports")
-    result = launch.execute_in_this_process(execute=True)
+    result = run_job_in_process(engine)
     # The reports are COPY statements on the raw connection: add them before the work is deleted.
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
@@ -218,7 +234,9 @@ def record_statements(url: str, work: Path) -> list[str]:
         ]
     at = next(i for i, s in enumerate(recorded) if s.lstrip().startswith("-- delete_run_work"))
     recorded[at:at] = copies
-    views.refresh_ops_views(engine)
+    # The ops_views step as the job runs it: no recomputation, the claims list's figures.
+    views.populate_cabinet_claims_computed(engine)
+    views.count_ops_views(engine)
     integrity.count_operational_orphans(engine)
     integrity.count_ops_view_leaks(engine)
     integrity.count_quarantine_audit_gaps(engine)
@@ -388,6 +406,207 @@ def bench_size(
     return results
 
 
+OUTCOME_DIGEST = """
+select
+    (select md5(coalesce(string_agg(
+        q.driver_id || ':' || q.status || ':' || q.detected_reason || ':'
+        || coalesce(q.person_key::text, ''), ',' order by q.driver_id), ''))
+     from canon.driver_orphan_quarantine as q) as quarantine,
+    (select md5(coalesce(string_agg(
+        l.source_table || ':' || l.source_pk || ':' || l.person_key, ','
+        order by l.source_table, l.source_pk), ''))
+     from canon.identity_links as l
+     where l.match_rule = 'LEAD_EVENT_RECONSTRUCTION') as links,
+    (select count(*) from canon.driver_orphan_quarantine where status = 'quarantined')
+        as quarantined,
+    (select count(*) from canon.identity_links where match_rule = 'LEAD_EVENT_RECONSTRUCTION')
+        as links_created
+"""
+
+
+def outcome(url: str) -> tuple[str, str, int, int]:
+    """What an execute decided (statuses, reasons, links), as digests to compare."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(OUTCOME_DIGEST).fetchone()
+    assert row is not None
+    return str(row[0]), str(row[1]), int(row[2]), int(row[3])
+
+
+def sampled(server: Server, url: str, step: Any) -> tuple[Any, Peak]:
+    """Run step() while sampling the server's backends; its result and their peak memory."""
+    with BackendSampler(url) as sampler:
+        result = step()
+    return result, sampler.peak
+
+
+def upgrade_child(url: str, work: Path, label: str) -> Measure:
+    """`orphans-pipeline db upgrade` as a user runs it: the migrations, then the first fill
+    of the computed claims (its time is printed, and reported apart)."""
+    env = {**os.environ, "DATABASE_URL": url}
+    seconds, rss, output = run_child(
+        [str(BIN / "orphans-pipeline"), "db", "upgrade"], env, work / f"{label}.log"
+    )
+    filled = re.search(r"from the trips in ([0-9.]+) s", output)
+    fill = float(filled.group(1)) if filled else 0.0
+    return Measure(
+        "db upgrade (install)",
+        seconds,
+        {"migrations": seconds - fill, "claims fill": fill},
+        rss,
+        f"claims fill {fill:.1f} s of it",
+    )
+
+
+def hand_floor(url: str, work: Path) -> Measure:
+    """bench/floor_job.sql: the job written by hand as set-based SQL, one psql transaction."""
+    started = time.monotonic()
+    out = subprocess.run(
+        [psql_binary(), "-X", "-q", "-d", url, "-f", str(ROOT / "bench" / "floor_job.sql")],
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.monotonic() - started
+    if out.returncode != 0:
+        raise RuntimeError(f"psql failed: {out.stderr[-3000:]}")
+    statements = sum(1 for line in out.stdout.splitlines() if line.startswith("Time: "))
+    return Measure("floor (hand-written SQL)", seconds, {}, None, f"{statements} statements")
+
+
+def claims_plan(url: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the claims the install fills and the daily asset refreshes."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("explain (analyze, buffers) select * from ops.v_cabinet_claims")
+        return "\n".join(str(row[0]) for row in rows)
+
+
+def bench_install(server: Server, drivers: int, explain: Path | None, work: Path) -> list[Measure]:
+    """The second data shape (bench/dataset.py, orphans present at install): db upgrade on the
+    live data, a dry run, two executes, the hand-written floor and the replayed floor, each
+    with the peak memory of the server's backends."""
+    print(f"== install shape, {drivers:,} drivers", flush=True)
+    template = f"bench_{drivers}_ct4"
+    server.drop(template)
+    server.execute(psql.SQL("create database {}").format(psql.Identifier(template)))
+    engine = create_engine(settings.with_driver(server.url(template), "psycopg"))
+    schema.create_ct4(engine)
+    engine.dispose()
+    started = time.monotonic()
+    dataset.load(server.url(template), drivers)
+    print(f"    dataset: {time.monotonic() - started:.1f} s", flush=True)
+    results: list[Measure] = []
+
+    url = server.copy(template, f"bench_{drivers}_install")
+    for label, step in (
+        ("install", lambda: upgrade_child(url, work, f"{drivers}_install")),
+        ("dry", lambda: pipeline(server, url, work, execute=False, label=f"{drivers}_i_dry")),
+        ("first", lambda: pipeline(server, url, work, execute=True, label=f"{drivers}_i_1")),
+    ):
+        measure, peak = sampled(server, url, step)
+        measure.backend = peak
+        results.append(measure)
+        print(f"    {label}: {measure.seconds:.1f} s, backends {peak.describe()}", flush=True)
+    results[1].label, results[2].label = "pipeline dry run", "pipeline execute (a)"
+    pipeline_outcome = outcome(url)
+    measure, peak = sampled(
+        server, url, lambda: pipeline(server, url, work, execute=True, label=f"{drivers}_i_2")
+    )
+    measure.label, measure.backend = "pipeline 2nd execute", peak
+    results.append(measure)
+    if explain:
+        plan = claims_plan(url)
+    server.drop(f"bench_{drivers}_install")
+
+    url = server.copy(template, f"bench_{drivers}_hand")
+    engine = create_engine(settings.with_driver(url, "psycopg"))
+    schema.upgrade(engine)
+    views.populate_cabinet_claims_computed(engine)
+    engine.dispose()
+    measure, peak = sampled(server, url, lambda: hand_floor(url, work))
+    measure.backend = peak
+    hand_outcome = outcome(url)
+    same = hand_outcome == pipeline_outcome
+    measure.note += (
+        "; outcome identical to the pipeline's"
+        if same
+        else f"; outcome DIFFERS: pipeline {pipeline_outcome[2:]}, hand {hand_outcome[2:]}"
+    )
+    results.append(measure)
+    server.drop(f"bench_{drivers}_hand")
+
+    url = server.copy(template, f"bench_{drivers}_replay")
+    engine = create_engine(settings.with_driver(url, "psycopg"))
+    schema.upgrade(engine)
+    views.populate_cabinet_claims_computed(engine)
+    engine.dispose()
+    statements = record_statements(url, work)
+    server.drop(f"bench_{drivers}_replay")
+    url = server.copy(template, f"bench_{drivers}_floor")
+    engine = create_engine(settings.with_driver(url, "psycopg"))
+    schema.upgrade(engine)
+    views.populate_cabinet_claims_computed(engine)
+    engine.dispose()
+    (measure, _), peak = sampled(server, url, lambda: floor(server, url, statements, work))
+    measure.label, measure.backend = "floor (psql replay)", peak
+    results.append(measure)
+    server.drop(f"bench_{drivers}_floor")
+
+    if explain:
+        url = server.copy(template, f"bench_{drivers}_explain")
+        engine = create_engine(settings.with_driver(url, "psycopg"))
+        schema.upgrade(engine)
+        views.populate_cabinet_claims_computed(engine)
+        engine.dispose()
+        _, stdout = floor(server, url, statements, work, explain=True)
+        explain.mkdir(parents=True, exist_ok=True)
+        (explain / f"explain_install_{drivers}.md").write_text(
+            f"# EXPLAIN (ANALYZE, BUFFERS), install shape, {drivers:,} drivers\n\n"
+            "Every statement of a first execute that took a second or more (the replayed "
+            "floor, in run order), then the claims query that `db upgrade` fills and the "
+            "daily asset refreshes.\n\n```\n"
+            + explain_report(stdout, statements)
+            + "\n```\n\n## the claims (ops.v_cabinet_claims), after the two executes\n\n```\n"
+            + plan
+            + "\n```\n"
+        )
+        server.drop(f"bench_{drivers}_explain")
+    server.drop(template)
+    return results
+
+
+def install_table(all_results: dict[int, list[Measure]]) -> str:
+    lines = [
+        "## Install shape (bench/dataset.py: orphans present at install)",
+        "",
+        "| drivers | measurement | wall s | detect / classify / apply / views / checks s "
+        "| backend peak private MB | backend peak RSS MB | the worst backend "
+        "| Python peak RSS MB | note |",
+        "| ---: | --- | ---: | --- | ---: | ---: | --- | ---: | --- |",
+    ]
+    for drivers, results in all_results.items():
+        for m in results:
+            peak = m.backend or Peak()
+            rss = f"{m.rss_mb:.0f}" if m.rss_mb else ""
+            phases = " / ".join(f"{m.phases.get(p, 0):.1f}" for p in PHASES)
+            lines.append(
+                f"| {drivers:,} | {m.label} | {m.seconds:.1f} "
+                f"| {phases if m.phases and 'detect' in m.phases else ''} | {peak.anon_mb:.0f} "
+                f"| {peak.hwm_mb:.0f} | {peak.title[:60]} | {rss} | {m.note} |"
+            )
+    lines += ["", "Ratios:", ""]
+    for drivers, results in all_results.items():
+        by = {m.label: m for m in results}
+        first = by["pipeline execute (a)"].seconds
+        lines.append(
+            f"- {drivers:,} drivers: first / hand-written floor = "
+            f"{first / by['floor (hand-written SQL)'].seconds:.2f}; first / replayed floor = "
+            f"{first / by['floor (psql replay)'].seconds:.2f}; 2nd / 1st = "
+            f"{by['pipeline 2nd execute'].seconds / first:.2f}; dry / first = "
+            f"{by['pipeline dry run'].seconds / first:.2f}; db upgrade = "
+            f"{by['db upgrade (install)'].seconds:.1f} s"
+        )
+    return "\n".join(lines) + "\n"
+
+
 COLUMNS = (
     "drivers",
     "measurement",
@@ -462,6 +681,12 @@ def main() -> int:
     parser.add_argument(
         "--out", default=None, help="results file (default bench/results/<date>.md)"
     )
+    parser.add_argument(
+        "--shapes",
+        default="demo,install",
+        help="demo: demo-data, then pipeline/floor/naive; install: bench/dataset.py with the "
+        "orphans present at install, db upgrade on it, backends' memory sampled",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     server = Server()
@@ -469,6 +694,7 @@ def main() -> int:
     work.mkdir(parents=True)
     out = Path(args.out) if args.out else RESULTS / f"{datetime.now(UTC):%Y-%m-%d}.md"
     # The plans of the largest size go beside the table.
+    shapes = set(args.shapes.split(","))
     all_results = {
         size: bench_size(
             server,
@@ -479,8 +705,33 @@ def main() -> int:
             args.naive_seconds,
         )
         for size in sizes
+        if "demo" in shapes
     }
-    report = table(all_results, server.version())
+    install_results = {
+        size: bench_install(server, size, out.parent if size == max(sizes) else None, work)
+        for size in sizes
+        if "install" in shapes
+    }
+    load = os.getloadavg()
+    report = (
+        table(all_results, server.version())
+        if all_results
+        else f"# Benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
+        f"Machine: {os.cpu_count()} cores; PostgreSQL {server.version()}.\n"
+    )
+    if install_results:
+        report += "\n" + install_table(install_results)
+        raw = {
+            size: [
+                {**m.__dict__, "backend": m.backend.__dict__ if m.backend else None}
+                for m in results
+            ]
+            for size, results in install_results.items()
+        }
+        out.with_suffix(".json").write_text(json.dumps(raw, indent=1))
+    report += (
+        f"\nLoad average at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min).\n"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report)
     server.drop("bench_dagster")

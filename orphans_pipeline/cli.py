@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from orphans_pipeline.core import db, demo, embedded, schema, settings
+from orphans_pipeline.core import db, demo, embedded, schema, settings, views
 from orphans_pipeline.core.shipped import shipped_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -33,8 +33,10 @@ def cmd_db_create_ct4(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     engine = _engine()
-    schema.upgrade(engine)
+    filled = schema.upgrade(engine)
     print(f"Owned schema at revision {schema.current_revision(engine)}.")
+    if filled is not None:
+        print(f"Claims list for collection computed from the trips in {filled:.1f} s.")
     return EXIT_OK
 
 
@@ -63,9 +65,10 @@ def cmd_db_url(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    counts = demo.prepare_and_load_demo_data(
-        _engine(), args.drivers, args.seed, replace=args.replace
-    )
+    engine = _engine()
+    counts = demo.prepare_and_load_demo_data(engine, args.drivers, args.seed, replace=args.replace)
+    # New trips, as after CT4's ingestion: the claims list is recomputed from them.
+    views.refresh_cabinet_claims_computed(engine)
     print(f"Demo data loaded: {counts.drivers} drivers, seed {args.seed}.")
     for table, rows in counts.table_rows.items():
         print(f"  {table:<36} {rows:>10}")

@@ -6,6 +6,11 @@ import dagster as dg
 
 from orphans_pipeline.defs import assets, checks
 from orphans_pipeline.defs.alerts import ALERT_SENSORS
+from orphans_pipeline.defs.claims import (
+    cabinet_claims_computed,
+    cabinet_claims_daily_schedule,
+    cabinet_claims_job,
+)
 from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
 from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline.defs.review import orphans_review_job
@@ -22,14 +27,18 @@ def build_definitions(
             assets.classified_orphans,
             assets.apply_orphan_fixes,
             assets.ops_views,
+            cabinet_claims_computed,
         ],
         asset_checks=[
             checks.no_operational_orphans,
             checks.ops_views_exclude_quarantined_drivers,
             checks.quarantine_has_audit_trail,
         ],
-        jobs=[orphans_fix_job, orphans_dry_run_job, orphans_review_job],
-        schedules=[orphans_weekly_schedule(schedule_timezone)],
+        jobs=[orphans_fix_job, orphans_dry_run_job, orphans_review_job, cabinet_claims_job],
+        schedules=[
+            orphans_weekly_schedule(schedule_timezone),
+            cabinet_claims_daily_schedule(schedule_timezone),
+        ],
         sensors=ALERT_SENSORS,
         resources={"ct4": ct4 or CT4Database()},
     )

@@ -151,26 +151,3 @@ def test_output_dir_outside_the_reports_root_is_refused(
         run_fix(fresh_engine, fix.FixOptions(output_dir=str(tmp_path / "elsewhere")))
     with fresh_engine.connect() as conn:
         assert conn.execute(text("select count(*) from orphans.runs")).scalar_one() == 0
-
-
-@pytest.mark.usefixtures("reports_root")
-def test_leak_check_finds_a_driver_quarantined_after_the_claims_refresh(
-    demo_engine: Engine,
-) -> None:
-    from orphans_pipeline.core import views
-
-    run_fix(demo_engine)
-    views.refresh_ops_views(demo_engine)
-    with demo_engine.connect() as conn:
-        claimed = conn.execute(
-            text(
-                "select driver_id from ops.mv_cabinet_claims_collection order by driver_id limit 1"
-            )
-        ).scalar_one()
-    ct4 = CT4(demo_engine)
-    ct4.quarantine(claimed, None)
-    leak = integrity.count_ops_view_leaks(demo_engine)
-    assert (leak.passed, leak.driver_ids) == (False, [claimed])
-    assert set(leak.details["per_view"]) == {"mv_cabinet_claims_collection"}
-    views.refresh_ops_views(demo_engine)
-    assert integrity.count_ops_view_leaks(demo_engine).passed

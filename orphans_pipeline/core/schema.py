@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-from orphans_pipeline.core import settings, sql
+from orphans_pipeline.core import settings, sql, views
 
 # Alembic keeps our version here, beside CT4's own `alembic_version`, so the two histories
 # never touch each other.
@@ -89,8 +89,9 @@ def revision_files() -> dict[str, tuple[str, ...]]:
     return {rev.revision: tuple(getattr(rev.module, "FILES", ())) for rev in reversed(newest_first)}
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the project's migrations; running it twice changes nothing."""
+def upgrade(engine: Engine, revision: str = "head") -> float | None:
+    """Apply the project's migrations; running it twice changes nothing. Then fill the claims
+    list if a migration created it empty: the seconds that took, else None."""
     missing = [
         t
         for t in ("canon.identity_registry", "canon.identity_links")
@@ -103,7 +104,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             "demo or test database"
         )
     with engine.begin() as conn:
+        sql.run(conn, "session/disable_parallel_query")
         command.upgrade(alembic_config(conn), revision)
+    # Its own step, after the migrations committed: CT4 never reads an unpopulated view.
+    return views.populate_cabinet_claims_computed(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

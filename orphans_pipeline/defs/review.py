@@ -25,7 +25,7 @@ class ReviewConfig(dg.Config):
 @dg.op(
     description=(
         "Apply (or preview) one reviewer decision on a quarantined driver, write its history "
-        "row and, when applied, refresh the ops views."
+        "row and, when applied, report the ops views' figures."
     )
 )
 def apply_review_decision(
@@ -67,7 +67,7 @@ def apply_review_decision(
     )
     context.log_event(
         dg.AssetMaterialization(
-            asset_key="ops_views", metadata=numeric(views.refresh_ops_views(engine))
+            asset_key="ops_views", metadata=numeric(views.count_ops_views(engine))
         )
     )
 

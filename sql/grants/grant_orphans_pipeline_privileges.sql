@@ -1,6 +1,7 @@
 -- grant_orphans_pipeline_privileges: what a run needs and nothing more. It reads the CT4
 -- sources, inserts lead links, writes the quarantine table (whose trigger appends the history),
--- owns its work in schema orphans, and refreshes the claims list for collection. No DDL: the views and tables
+-- owns its work in schema orphans, and refreshes the computed claims
+-- (ops.mv_cabinet_claims_computed). No DDL: the views and tables
 -- come from the migrations, run by an owner. Returns nothing.
 do $$
 begin
@@ -40,10 +41,10 @@ begin
     if current_setting('server_version_num')::int >= 170000 then
         -- MAINTAIN: ANALYZE of the work tables and REFRESH of the claims list, without owning.
         grant maintain on all tables in schema orphans to orphans_pipeline;
-        grant maintain on ops.mv_cabinet_claims_collection to orphans_pipeline;
+        grant maintain on ops.mv_cabinet_claims_computed to orphans_pipeline;
     else
         -- Before PostgreSQL 17 only the owner may refresh a materialized view.
-        alter materialized view ops.mv_cabinet_claims_collection owner to orphans_pipeline;
+        alter materialized view ops.mv_cabinet_claims_computed owner to orphans_pipeline;
     end if;
 end
 $$

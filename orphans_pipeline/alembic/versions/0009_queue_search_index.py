@@ -1,7 +1,7 @@
 """An index of the quarantine by driver id prefix, for the review page's search.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from orphans_pipeline.core.schema import run_files
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

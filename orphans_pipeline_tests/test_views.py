@@ -1,0 +1,211 @@
+"""The ops views at scale (issue 13): the claims list CT4 reads excludes a driver the moment a
+run or a review quarantines it, with no refresh; the computed claims are filled and refreshed
+in steps of their own; the bounded origin view equals the definition it replaced."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, TableClause, column, func, select, table, text
+
+from orphans_pipeline.core import demo, integrity, schema, views
+from orphans_pipeline_tests.ct4 import CT4
+from orphans_pipeline_tests.pipeline_helpers import run_fix
+
+# Every relation CT4 reads claims, payments or the funnel from, and what they read through.
+DRIVER_RELATIONS = (
+    "ops.mv_cabinet_claims_collection",
+    "ops.v_cabinet_claims",
+    "ops.v_cabinet_milestones",
+    "ops.v_payment_calculation",
+    "ops.v_cabinet_funnel_status",
+    "ops.v_eligible_drivers",
+    "ops.v_driver_origin",
+    "ops.v_driver_trips",
+    "ops.v_operational_drivers",
+)
+REFERENCE = Path(__file__).parent / "sql" / "select_driver_origin_reference.sql"
+
+
+@pytest.fixture
+def demo_engine(fresh_engine: Engine) -> Engine:
+    demo.load_demo_data(fresh_engine, 500, seed=3)
+    return fresh_engine
+
+
+def relation(qualified: str) -> TableClause:
+    schema_name, name = qualified.split(".")
+    return table(
+        name, column("driver_id"), column("milestone"), column("amount"), schema=schema_name
+    )
+
+
+def rows_of(engine: Engine, qualified: str, driver_id: str) -> int:
+    rel = relation(qualified)
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(rel).where(rel.c.driver_id == driver_id)
+            ).scalar_one()
+        )
+
+
+def claims(engine: Engine, qualified: str) -> set[tuple[str, str, int]]:
+    rel = relation(qualified)
+    with engine.connect() as conn:
+        return {
+            (row.driver_id, row.milestone, row.amount)
+            for row in conn.execute(select(rel.c.driver_id, rel.c.milestone, rel.c.amount))
+        }
+
+
+def claimed_driver(engine: Engine) -> tuple[str, str]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "select driver_id, person_key::text as person_key "
+                "from ops.mv_cabinet_claims_collection order by driver_id limit 1"
+            )
+        ).one()
+    return row.driver_id, row.person_key
+
+
+def test_the_migration_creates_the_claims_empty_and_upgrade_fills_them_after(
+    fresh_engine: Engine,
+) -> None:
+    with fresh_engine.begin() as conn:  # as revision 0007 leaves them
+        conn.execute(text("drop view ops.mv_cabinet_claims_collection"))
+        conn.execute(text("drop materialized view ops.mv_cabinet_claims_computed"))
+        conn.execute(
+            text("update public.orphans_pipeline_alembic_version set version_num = '0005'")
+        )
+    demo.load_demo_data(fresh_engine, 500, seed=3)
+    assert views.populate_cabinet_claims_computed(fresh_engine) is None  # nothing to fill
+    filled = schema.upgrade(fresh_engine)
+    assert filled is not None and filled >= 0
+    assert views.cabinet_claims_computed_populated(fresh_engine)
+    assert schema.upgrade(fresh_engine) is None  # filled: nothing to do
+    assert claims(fresh_engine, "ops.mv_cabinet_claims_collection") == claims(
+        fresh_engine, "ops.v_cabinet_claims"
+    )
+    assert claims(fresh_engine, "ops.v_cabinet_claims")
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_a_driver_a_run_quarantines_leaves_every_claims_relation_without_a_refresh(
+    demo_engine: Engine,
+) -> None:
+    run_fix(demo_engine)
+    views.refresh_ops_views(demo_engine)
+    driver_id, person = claimed_driver(demo_engine)
+    # CT4 loses the driver's lead links and their events: the next run finds an orphan with
+    # no evidence and quarantines it.
+    with demo_engine.begin() as conn:
+        conn.execute(
+            text(
+                "with gone as ("
+                " delete from canon.identity_links where person_key = cast(:p as uuid)"
+                " and source_table <> 'drivers' returning source_table, source_pk) "
+                "delete from observational.lead_events as event where event.person_key = "
+                "cast(:p as uuid) or exists (select 1 from gone where gone.source_table = "
+                "event.source_table and gone.source_pk = event.source_pk)"
+            ),
+            {"p": person},
+        )
+    result = run_fix(demo_engine)
+    assert result.stats["quarantined"] >= 1
+    row = CT4(demo_engine).quarantine_row(driver_id)
+    assert row is not None and row["status"] == "quarantined"
+    # Nothing recomputed the claims: the run's exclusion holds at read time.
+    assert rows_of(demo_engine, "ops.mv_cabinet_claims_computed", driver_id) > 0
+    for relation in DRIVER_RELATIONS:
+        assert rows_of(demo_engine, relation, driver_id) == 0, relation
+    assert integrity.count_ops_view_leaks(demo_engine).passed
+    assert integrity.count_operational_orphans(demo_engine).passed
+
+
+@pytest.mark.parametrize("status", ["quarantined", "purged"])
+def test_claims_list_filters_the_computed_claims_through_the_operational_drivers(
+    demo_engine: Engine, status: str
+) -> None:
+    views.refresh_cabinet_claims_computed(demo_engine)
+    driver_id, person = claimed_driver(demo_engine)
+    before = claims(demo_engine, "ops.mv_cabinet_claims_collection")
+    CT4(demo_engine).quarantine(driver_id, person, status=status)
+    after = claims(demo_engine, "ops.mv_cabinet_claims_collection")
+    assert after == {claim for claim in before if claim[0] != driver_id} != before
+    assert after == claims(demo_engine, "ops.v_cabinet_claims")
+    counts = views.count_ops_views(demo_engine)
+    assert counts["claims_for_collection"] == len(after)
+    assert counts["claims_amount"] == sum(claim[2] for claim in after)
+    assert integrity.count_ops_view_leaks(demo_engine).passed
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_refresh_brings_in_the_claims_of_released_drivers(demo_engine: Engine) -> None:
+    views.refresh_cabinet_claims_computed(demo_engine)
+    run_fix(demo_engine)  # relinks repaired orphans: their claims wait for the refresh
+    views.refresh_ops_views(demo_engine)  # concurrently, the computed claims being filled
+    assert claims(demo_engine, "ops.mv_cabinet_claims_collection") == claims(
+        demo_engine, "ops.v_cabinet_claims"
+    )
+
+
+def origins_now(engine: Engine) -> tuple[list[object], list[object]]:
+    with engine.connect() as conn:
+        current = conn.execute(text("select * from ops.v_driver_origin order by driver_id")).all()
+        reference = conn.execute(text(REFERENCE.read_text())).all()  # ordered by driver_id
+    return list(current), list(reference)
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_bounded_origin_view_equals_the_definition_it_replaced(demo_engine: Engine) -> None:
+    current, reference = origins_now(demo_engine)  # orphans operational: no origin
+    assert current == reference
+    assert {None, "module_ct_cabinet_leads", "module_ct_scouting_daily"} <= {
+        row.origin for row in current
+    }
+    run_fix(demo_engine)
+    current, reference = origins_now(demo_engine)
+    assert current == reference and len(current) > 0
+
+
+def test_leak_check_finds_a_claims_list_that_stops_filtering(demo_engine: Engine) -> None:
+    views.refresh_cabinet_claims_computed(demo_engine)
+    driver_id, person = claimed_driver(demo_engine)
+    CT4(demo_engine).quarantine(driver_id, person)
+    assert integrity.count_ops_view_leaks(demo_engine).passed
+    # A claims list read straight from the computed claims would leak the quarantined driver.
+    with demo_engine.begin() as conn:
+        conn.execute(
+            text(
+                "create or replace view ops.mv_cabinet_claims_collection as "
+                "select * from ops.mv_cabinet_claims_computed"
+            )
+        )
+    leak = integrity.count_ops_view_leaks(demo_engine)
+    assert (leak.passed, leak.driver_ids) == (False, [driver_id])
+    assert set(leak.details["per_view"]) == {"mv_cabinet_claims_collection"}
+
+
+def test_claims_asset_has_its_own_job_and_daily_schedule(demo_engine: Engine) -> None:
+    from orphans_pipeline.definitions import build_definitions
+    from orphans_pipeline.defs.resources import CT4Database
+    from orphans_pipeline_tests.conftest import url_of
+
+    defs = build_definitions(ct4=CT4Database(database_url=url_of(demo_engine)))
+    job = defs.resolve_job_def("cabinet_claims_job")
+    assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == {
+        "cabinet_claims_computed"
+    }
+    fix_job = defs.resolve_job_def("orphans_fix_job")
+    assert "cabinet_claims_computed" not in {
+        key.to_user_string() for key in fix_job.asset_layer.executable_asset_keys
+    }
+    schedule = defs.resolve_schedule_def("cabinet_claims_daily_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    result = job.execute_in_process()
+    assert result.success
+    assert views.cabinet_claims_computed_populated(demo_engine)
+    assert claims(demo_engine, "ops.mv_cabinet_claims_collection") == claims(
+        demo_engine, "ops.v_cabinet_claims"
+    )
