@@ -7,6 +7,7 @@ import dagster as dg
 from orphans_pipeline.defs import assets, checks
 from orphans_pipeline.defs.alerts import ALERT_SENSORS
 from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
+from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
 from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline.defs.review import orphans_review_job
 from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
@@ -30,7 +31,7 @@ def build_definitions(
         ],
         jobs=[orphans_fix_job, orphans_dry_run_job, orphans_review_job],
         schedules=[orphans_weekly_schedule(schedule_timezone)],
-        sensors=ALERT_SENSORS,
+        sensors=[*ALERT_SENSORS, orphans_dead_run_sensor],
         resources={"ct4": ct4 or CT4Database()},
     )
 

@@ -44,8 +44,9 @@ RUNNING = (
     dg.DagsterRunStatus.STARTED,
     dg.DagsterRunStatus.CANCELING,
 )
-# A run that has neither a live worker we can see nor a registry row after this long is dead.
-START_GRACE_SECONDS = 120.0
+# A run with no live worker we can see, this long after it was created or started, is dead
+# (Dagster's run monitoring gives a run as long to start: dagster.yaml).
+START_GRACE_SECONDS = 180.0
 POLL_SECONDS = 0.5
 
 
