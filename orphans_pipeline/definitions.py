@@ -12,6 +12,7 @@ from orphans_pipeline.defs.claims import (
     cabinet_claims_job,
 )
 from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
+from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
 from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline.defs.review import orphans_review_job
 from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
@@ -39,7 +40,7 @@ def build_definitions(
             orphans_weekly_schedule(schedule_timezone),
             cabinet_claims_daily_schedule(schedule_timezone),
         ],
-        sensors=ALERT_SENSORS,
+        sensors=[*ALERT_SENSORS, orphans_dead_run_sensor],
         resources={"ct4": ct4 or CT4Database()},
     )
 

@@ -59,6 +59,7 @@ def test_definitions_load() -> None:
         "orphans_new_quarantine_alert_sensor",
         "orphans_freshness_alert_sensor",
         "orphans_run_failure_alert_sensor",
+        "orphans_dead_run_sensor",
     }
     for sensor in sensors.values():
         assert sensor.description and sensor.default_status == dg.DefaultSensorStatus.RUNNING
@@ -438,3 +439,42 @@ def unused_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def test_the_daemon_reports_failed_a_run_whose_worker_is_gone(
+    fresh_engine: Engine, dagster_home: Path
+) -> None:
+    """orphans_dead_run_sensor: a run registered and left running without its worker's session
+    is reported failed in Dagster and in the registry; a live one is left alone."""
+    import uuid
+
+    from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
+    from orphans_pipeline.defs.resources import CT4Database
+
+    def started_run(instance: dg.DagsterInstance) -> str:
+        run_id = str(uuid.uuid4())
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="orphans_fix_job",
+                run_id=run_id,
+                status=dg.DagsterRunStatus.STARTED,
+                tags={"orphans/pipeline": "fix"},
+            )
+        )
+        runs.register_run(fresh_engine, run_id, execute=True, limit=None, output_dir=None)
+        return run_id
+
+    with dg.DagsterInstance.get() as instance:
+        dead, alive = started_run(instance), started_run(instance)
+        runs._release_liveness(dead)  # its process is gone: so is its session
+        context = dg.build_sensor_context(
+            instance=instance, resources={"ct4": CT4Database(database_url=url_of(fresh_engine))}
+        )
+        skipped = orphans_dead_run_sensor(context)
+        assert dead in str(skipped.skip_message) and alive not in str(skipped.skip_message)
+        assert instance.get_run_by_id(dead).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
+        assert instance.get_run_by_id(alive).status == dg.DagsterRunStatus.STARTED  # type: ignore[union-attr]
+    assert registry_row(fresh_engine, dead)["status"] == "failed"
+    assert "interrupted" in str(registry_row(fresh_engine, dead)["error"])
+    assert registry_row(fresh_engine, alive)["status"] == "running"
+    runs.finish_run(fresh_engine, alive, succeeded=True)

@@ -119,6 +119,8 @@ class FixRunLauncher:
             # A worker that died is reported here, so a poll never waits for ever.
             launch.reconcile(self.instance(), engine, run_id=run_id)
             dagster_run = self.instance().get_run_by_id(run_id)
+        if dagster_run is not None and dagster_run.is_finished:
+            launch.settle_registry(self.instance(), engine, run_id)
         registry = runs.get_run(engine, run_id)
         if dagster_run is None and registry is None:
             raise RunNotFound(f"no orphans_fix_job run {run_id!r}")

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,9 @@ RUNNING = (
     dg.DagsterRunStatus.STARTED,
     dg.DagsterRunStatus.CANCELING,
 )
-# A run that has neither a live worker we can see nor a registry row after this long is dead.
-START_GRACE_SECONDS = 120.0
+# A run with no live worker we can see, this long after it was created or started, is dead
+# (Dagster's run monitoring gives a run as long to start: dagster.yaml).
+START_GRACE_SECONDS = 180.0
 POLL_SECONDS = 0.5
 
 
@@ -254,6 +256,7 @@ def _pid_alive(pid: int) -> bool:
 def _worker_gone(
     instance: dg.DagsterInstance,
     record: Any,
+    running_before: bool,
     registry: dict[str, Any] | None,
     live_sessions: set[str],
     grace_seconds: float,
@@ -261,14 +264,21 @@ def _worker_gone(
     run = record.dagster_run
     if run.run_id in live_sessions:
         return False
-    if registry is not None and registry["status"] == "running":
-        return True  # the worker registered the run and its liveness session is gone
+    # A worker holds its session from before it registers the run until after it closes it:
+    # a row running both before and after its session was found absent has lost its worker.
+    if running_before and registry is not None and registry["status"] == "running":
+        return True
     if run.tags.get(HOST_TAG) == socket.gethostname():
         pid = _worker_pid(instance, run.run_id)
         if pid is not None:
             return not _pid_alive(pid)
     started = record.start_time or record.create_timestamp.timestamp()
     return time.time() - started > grace_seconds
+
+
+def _registry_running(engine: Engine, run_id: str) -> bool:
+    row = runs.get_run(engine, run_id)
+    return row is not None and row["status"] == "running"
 
 
 def reconcile(
@@ -292,6 +302,7 @@ def reconcile(
     )
     candidates = [record.dagster_run.run_id for record in records]
     registry_open = set(runs.open_run_ids(engine)) if not run_id else set()
+    running_before = {rid for rid in candidates if _registry_running(engine, rid)}
     live = runs.live_run_ids(
         engine, sorted({*candidates, *registry_open, *([run_id] if run_id else [])})
     )
@@ -299,7 +310,8 @@ def reconcile(
     for record in records:
         run = record.dagster_run
         registry = runs.get_run(engine, run.run_id)
-        if not _worker_gone(instance, record, registry, live, grace_seconds):
+        before = run.run_id in running_before
+        if not _worker_gone(instance, record, before, registry, live, grace_seconds):
             continue
         message = (
             "the run's worker process is gone (killed or lost) before the run finished; "
@@ -313,12 +325,12 @@ def reconcile(
             runs.finish_run(engine, run.run_id, succeeded=False, error=f"interrupted: {message}")
         failed.append(run.run_id)
     for open_id in registry_open | ({run_id} if run_id else set()):
-        _settle_registry(instance, engine, open_id, live)
+        settle_registry(instance, engine, open_id, live)
     return failed
 
 
-def _settle_registry(
-    instance: dg.DagsterInstance, engine: Engine, run_id: str, live: set[str]
+def settle_registry(
+    instance: dg.DagsterInstance, engine: Engine, run_id: str, live: AbstractSet[str] = frozenset()
 ) -> None:
     """Close a registry row still `running` whose Dagster run has finished."""
     registry = runs.get_run(engine, run_id)
@@ -365,7 +377,7 @@ def wait_for_run(
         run = instance.get_run_by_id(run_id)
         assert run is not None, f"run {run_id} vanished from the instance"
         if run.is_finished:
-            _settle_registry(instance, engine, run_id, set())
+            settle_registry(instance, engine, run_id)
             return run
         if time.monotonic() - last_check > check_every:
             reconcile(instance, engine, run_id=run_id)
