@@ -59,8 +59,6 @@ PHASE_OF = {
     "flag_ambiguous_events": "classify",
     "count_run_events": "classify",
     "create_": "views",
-    "refresh_cabinet_claims_collection": "views",
-    "count_ops_views": "views",
     "count_cabinet_claims_collection": "views",
     "select_cabinet_claims_computed_populated": "views",
     "populate_cabinet_claims_computed": "views",

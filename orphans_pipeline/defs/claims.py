@@ -7,7 +7,7 @@ operational drivers at read time (core/views.py), so only new trips call for a r
 import dagster as dg
 
 from orphans_pipeline.core import views
-from orphans_pipeline.defs.metadata import numeric
+from orphans_pipeline.defs.metadata import OWNERS, numeric
 from orphans_pipeline.defs.resources import CT4Database
 
 CLAIMS_GROUP = "ct4_claims"
@@ -16,6 +16,9 @@ CLAIMS_GROUP = "ct4_claims"
 @dg.asset(
     group_name=CLAIMS_GROUP,
     kinds={"postgres"},
+    owners=OWNERS,
+    tags={"domain": "ct4_identity", "layer": "ops"},
+    metadata={"dagster/table_name": "ops.mv_cabinet_claims_computed"},
     description=(
         "ops.mv_cabinet_claims_computed: the cabinet 14-day milestone claims (C3) of every "
         "operational driver, recomputed from public.summary_daily and refreshed concurrently "
