@@ -8,6 +8,7 @@ import pytest
 from orphans_pipeline import instance
 from orphans_pipeline.core import settings, shipped
 
+CHECKOUT_ROOT = shipped.checkout_root
 ENV = (
     "DATABASE_URL",
     "ORPHANS_HOME",
@@ -28,6 +29,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyP
         monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
     monkeypatch.chdir(tmp_path)
+    # As an installed wheel, which has no checkout to keep its files in.
+    monkeypatch.setattr(shipped, "checkout_root", lambda: None)
     return monkeypatch
 
 
@@ -101,3 +104,18 @@ def test_an_operators_dagster_home_must_hold_a_dagster_yaml(
     with pytest.raises(settings.ConfigError, match=r"has no dagster\.yaml"):
         instance.prepare_dagster_environment()
     assert not (tmp_path / "dagster.yaml").exists()
+
+
+def test_a_checkout_keeps_its_home_reports_and_dagster_home_beside_the_code(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As `make` does, so a command typed by hand finds the server `make run` loaded."""
+    clean_env.setattr(shipped, "checkout_root", CHECKOUT_ROOT)
+    checkout = shipped.checkout_root()
+    assert checkout is not None and (checkout / "dagster.yaml").is_file()
+    config = settings.load()
+    assert config.orphans_home == checkout / ".orphans"
+    assert config.reports_root == checkout / "reports"
+    assert config.dagster_home == checkout
+    clean_env.setenv("ORPHANS_HOME", str(tmp_path / "elsewhere"))
+    assert settings.load().orphans_home == tmp_path / "elsewhere"

@@ -145,7 +145,7 @@ def test_installed_package_upgrades_fixes_and_serves_from_elsewhere(
         assert isinstance(metrics["total_orphans"], int) and metrics["total_orphans"] > 0
         assert isinstance(metrics["quarantined"], int) and metrics["quarantined"] > 0
         with urllib.request.urlopen(f"{base}/orphans", timeout=10) as page:
-            assert page.status == 200 and "Orphans" in page.read().decode()
+            assert page.status == 200 and "Huérfanos" in page.read().decode()
     finally:
         server.terminate()
         server.wait(timeout=60)

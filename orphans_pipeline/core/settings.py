@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from orphans_pipeline.core import shipped
 from orphans_pipeline.core.embedded import CT4_DATABASE, DAGSTER_DATABASE, running_url
 
 
@@ -25,11 +26,15 @@ def _absolute(value: str) -> Path:
 
 
 def default_orphans_home() -> Path:
-    """The user's data directory: `$XDG_DATA_HOME/orphans_pipeline` (~/.local/share/...).
+    """`.orphans/` in the checkout when the code runs from one, else the user's data directory
+    `$XDG_DATA_HOME/orphans_pipeline` (~/.local/share/...).
 
-    Absolute, so a sensor tick, a run worker or a command started from another directory finds
-    the same embedded server; `make` points it at `.orphans/` in the checkout instead.
+    Absolute either way, so a sensor tick, a run worker or a command started from another
+    directory finds the same embedded server as `make`.
     """
+    checkout = shipped.checkout_root()
+    if checkout is not None:
+        return checkout / ".orphans"
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return _absolute(data_home) / "orphans_pipeline"
 
@@ -58,11 +63,25 @@ class Settings:
         )
         reports = os.environ.get("ORPHANS_REPORTS_ROOT")
         dagster_home = os.environ.get("DAGSTER_HOME")
+        # A checkout keeps reports in reports/ and holds dagster.yaml at its root, as `make`.
+        checkout = shipped.checkout_root()
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
             orphans_home=home,
-            reports_root=_absolute(reports) if reports else home / "reports",
-            dagster_home=_absolute(dagster_home) if dagster_home else home / "dagster",
+            reports_root=(
+                _absolute(reports)
+                if reports
+                else checkout / "reports"
+                if checkout is not None
+                else home / "reports"
+            ),
+            dagster_home=(
+                _absolute(dagster_home)
+                if dagster_home
+                else checkout
+                if checkout is not None
+                else home / "dagster"
+            ),
             dagster_storage_url=os.environ.get("ORPHANS_DAGSTER_STORAGE_URL") or None,
         )
 

@@ -25,3 +25,14 @@ def shipped_path(name: str) -> Path:
         f"{name} is neither in {BUILT_COPY} (a wheel) nor in {CHECKOUT} (a checkout): "
         "reinstall the package"
     )
+
+
+def checkout_root() -> Path | None:
+    """The repository root when the code runs from a checkout (an editable install), else None.
+
+    A checkout keeps its embedded server, reports and Dagster home beside the code, as `make`
+    does, so a command run by hand finds the data `make run` loaded.
+    """
+    if BUILT_COPY.exists() or not (CHECKOUT / "pyproject.toml").is_file():
+        return None
+    return CHECKOUT if (CHECKOUT / "sql").is_dir() else None

@@ -25,9 +25,9 @@ import dagster as dg
 from sqlalchemy import Engine
 
 from orphans_pipeline.core import db, fix, runs, schema
+from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.defs.jobs import DRY_RUN_JOB, FIX_JOB, PIPELINE_TAG, error_text
 
-WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
 LOCATION = "orphans_pipeline"
 PIPELINE_KEY = next(iter(PIPELINE_TAG))
 HOST_TAG = "orphans/launch_host"
@@ -104,7 +104,9 @@ def workspace(instance: dg.DagsterInstance) -> Iterator[Any]:
     from dagster._core.workspace.context import WorkspaceProcessContext
     from dagster._core.workspace.load_target import WorkspaceFileTarget
 
-    with WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE)])) as ctx:
+    with WorkspaceProcessContext(
+        instance, WorkspaceFileTarget(paths=[str(shipped_path("workspace.yaml"))])
+    ) as ctx:
         yield ctx
 
 
