@@ -2,13 +2,16 @@
 -- no views and none of the pipeline's work tables, registry or reports: detect, classify
 -- (L1/L2/L3, ambiguity, L1 ownership), judge usability (lead row exists, no other owner),
 -- create the links, judge every candidate on the final state, upsert the quarantine rows
--- with their evidence and append history. It uses the project's normalisation functions and
--- indexes (migrations), as any hand-written version on that schema would. bench/run.py runs
+-- with their evidence (their trigger appends the history). It uses the project's
+-- normalisation functions and indexes (migrations), as any hand-written version on that
+-- schema would. bench/run.py runs
 -- it with psql after `db upgrade`, times it and compares its outcome with the pipeline's.
 \set ON_ERROR_STOP on
 \timing on
 begin;
 select pg_advisory_xact_lock(4851560213872920654);
+-- The quarantine table's trigger (revision 0006) writes the history; it needs to know who.
+select set_config('orphans.actor', 'pipeline', true), set_config('orphans.run_id', 'floor', true);
 
 -- detect: orphans (not purged) and rows still quarantined
 create temporary table floor_candidates on commit drop as
@@ -250,14 +253,5 @@ where (quarantine.person_key, quarantine.detected_reason, quarantine.creation_ru
        quarantine.evidence_json, quarantine.status)
     is distinct from (excluded.person_key, excluded.detected_reason, excluded.creation_rule,
                       excluded.evidence_json, excluded.status);
-
-insert into canon.driver_orphan_quarantine_history (
-    driver_id, from_status, to_status, from_reason, to_reason, actor, run_id, notes, evidence
-)
-select final.driver_id, final.from_status, final.to_status::orphan_status, final.from_reason,
-       final.to_reason::orphan_detected_reason, 'pipeline', 'floor', null, final.evidence_json
-from floor_final as final
-where (final.from_status::text, final.from_reason::text)
-    is distinct from (final.to_status, final.to_reason);
 
 commit;
