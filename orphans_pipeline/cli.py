@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from orphans_pipeline.core import db, demo, embedded, schema, settings, views
 from orphans_pipeline.core.shipped import shipped_path
 
@@ -37,6 +39,17 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     print(f"Owned schema at revision {schema.current_revision(engine)}.")
     if filled is not None:
         print(f"Claims list for collection computed from the trips in {filled:.1f} s.")
+    try:
+        if schema.refresh_grants(engine):
+            print("Roles orphans_pipeline and orphans_reviewer granted again (sql/grants).")
+    except DBAPIError as exc:
+        # The migrations are committed; only the roles' privileges on new objects are missing.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"warning: the roles' privileges were not refreshed ({reason}): run "
+            "`orphans-pipeline db grant` as an owner of the CT4 tables",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -371,8 +384,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
     except Exception as exc:  # a database that cannot be reached, a missing schema, ...
-        from sqlalchemy.exc import DBAPIError
-
         if isinstance(exc, DBAPIError):
             print(f"error: database: {str(exc.orig).strip()}", file=sys.stderr)
             return EXIT_FAILED

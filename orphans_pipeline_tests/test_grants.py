@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from orphans_pipeline.api.app import PREFIX, create_app
 from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import demo, fix, integrity, review, schema, views
+from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.pipeline_helpers import run_fix
 
 REPO = Path(__file__).resolve().parents[1]
@@ -227,3 +228,22 @@ def test_the_database_keeps_the_audit_trail_against_each_role(
         ).one()
         assert tuple(last) == ("eve", "quarantined", "purged")
         conn.rollback()
+
+
+def test_db_upgrade_grants_the_roles_again(
+    granted: dict[str, Engine], fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration that replaces an object (0007 replaced the claims list) leaves it without the
+    roles' grants: `db upgrade` grants them again where `db grant` created the roles."""
+    from orphans_pipeline import cli
+
+    privilege = text(
+        "select has_table_privilege('orphans_pipeline', 'ops.mv_cabinet_claims_computed', 'select')"
+    )
+    with fresh_engine.begin() as conn:
+        conn.execute(text("revoke select on ops.mv_cabinet_claims_computed from orphans_pipeline"))
+        assert conn.execute(privilege).scalar_one() is False
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    assert cli.main(["db", "upgrade"]) == 0
+    with fresh_engine.connect() as conn:
+        assert conn.execute(privilege).scalar_one() is True

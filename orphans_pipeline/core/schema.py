@@ -141,6 +141,19 @@ def require_current(engine: Engine) -> None:
         )
 
 
+def refresh_grants(engine: Engine) -> bool:
+    """Grant the roles again where `db grant` created them, so that objects a migration has just
+    created or replaced (0007 replaced the claims list) are theirs to use as before. False:
+    no role to grant (`db grant` was never run). Run as an owner, like `db grant`."""
+    with engine.connect() as conn:
+        roles = sql.run(conn, "grants/count_orphans_roles").scalar_one()
+    if roles < len(ROLES):
+        return False
+    with engine.begin() as conn:
+        run_files(conn, GRANT_FILES[1:])
+    return True
+
+
 def apply_grants(engine: Engine) -> None:
     """Create the two roles where absent and grant them their privileges (run as an owner)."""
     with engine.begin() as conn:
