@@ -478,3 +478,38 @@ def test_the_daemon_reports_failed_a_run_whose_worker_is_gone(
     assert "interrupted" in str(registry_row(fresh_engine, dead)["error"])
     assert registry_row(fresh_engine, alive)["status"] == "running"
     runs.finish_run(fresh_engine, alive, succeeded=True)
+
+
+def test_reconcile_leaves_a_run_whose_worker_closed_its_record_and_review_runs_alone(
+    fresh_engine: Engine, dagster_home: Path
+) -> None:
+    """Between the registry's closing (after the last check) and Dagster's end event, a run has
+    no session left; a review run never has one. Neither is a dead run, however old."""
+    import uuid
+
+    from orphans_pipeline.defs import launch
+
+    def started_run(instance: dg.DagsterInstance, job: str, kind: str) -> str:
+        run_id = str(uuid.uuid4())
+        instance.add_run(
+            dg.DagsterRun(
+                job_name=job,
+                run_id=run_id,
+                status=dg.DagsterRunStatus.STARTED,
+                tags={"orphans/pipeline": kind},
+            )
+        )
+        return run_id
+
+    with dg.DagsterInstance.get() as instance:
+        closing = started_run(instance, "orphans_fix_job", "fix")
+        runs.register_run(fresh_engine, closing, execute=True, limit=None, output_dir=None)
+        runs.finish_run(fresh_engine, closing, succeeded=True)  # releases its session too
+        review = started_run(instance, "orphans_review_job", "review")
+        lost = started_run(instance, "orphans_fix_job", "fix")  # never registered: lost early
+        # No grace at all: only the evidence of a dead worker counts.
+        failed = launch.reconcile(instance, fresh_engine, grace_seconds=0)
+        assert failed == [lost]
+        for run_id in (closing, review):
+            assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # type: ignore[union-attr]
+    assert registry_row(fresh_engine, closing)["status"] == "succeeded"

@@ -15,7 +15,9 @@ from contextlib import ExitStack
 from typing import Any
 
 import dagster as dg
+import psycopg
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline import instance as dagster_instance
 from orphans_pipeline.core import db, fix, reports, runs, schema
@@ -80,7 +82,7 @@ class FixRunLauncher:
         schema.require_current(engine)
         with self._guard:
             instance = self.instance()
-            launch.reconcile(instance, engine)
+            _reconcile(instance, engine)
             busy = launch.busy_run_ids(instance)
             if busy:
                 raise RunInProgress(f"orphans pipeline run {busy[0]} has not finished yet")
@@ -117,10 +119,10 @@ class FixRunLauncher:
         dagster_run = self.instance().get_run_by_id(run_id)
         if dagster_run is not None and not dagster_run.is_finished:
             # A worker that died is reported here, so a poll never waits for ever.
-            launch.reconcile(self.instance(), engine, run_id=run_id)
+            _reconcile(self.instance(), engine, run_id=run_id)
             dagster_run = self.instance().get_run_by_id(run_id)
         if dagster_run is not None and dagster_run.is_finished:
-            launch.settle_registry(self.instance(), engine, run_id)
+            _reconcile(self.instance(), engine, run_id=run_id, settle_only=True)
         registry = runs.get_run(engine, run_id)
         if dagster_run is None and registry is None:
             raise RunNotFound(f"no orphans_fix_job run {run_id!r}")
@@ -155,6 +157,29 @@ class FixRunLauncher:
             evaluation = record.event_log_entry.dagster_event.event_specific_data  # type: ignore[union-attr]
             checks[evaluation.check_name] = evaluation.passed  # type: ignore[union-attr]
         return checks
+
+
+def _reconcile(
+    instance: dg.DagsterInstance,
+    engine: Engine,
+    *,
+    run_id: str | None = None,
+    settle_only: bool = False,
+) -> None:
+    """Bring the registry in line with Dagster where this server's role may write it.
+
+    An API that runs as orphans_reviewer alone may only read orphans.runs: it leaves closing
+    rows to the run's worker and the daemon's dead-run sensor, and still answers.
+    """
+    try:
+        if settle_only and run_id is not None:
+            launch.settle_registry(instance, engine, run_id)
+        else:
+            launch.reconcile(instance, engine, run_id=run_id)
+    except DBAPIError as exc:
+        if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+            raise
+        LOG.warning("orphans.runs not reconciled (this role may only read it): %s", exc.orig)
 
 
 def _report_drivers(csv_path: str | None) -> tuple[list[dict[str, str]], int | None]:

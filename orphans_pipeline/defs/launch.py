@@ -63,7 +63,8 @@ class LaunchOutcome:
 
     def summary_lines(self) -> list[str]:
         mode = "EXECUTE" if self.execute else "DRY RUN (nothing written)"
-        lines = [f"orphans_fix_job run {self.run_id}: {mode}"]
+        job = FIX_JOB if self.execute else DRY_RUN_JOB
+        lines = [f"{job} run {self.run_id}: {mode}"]
         stats = runs.in_runbook_order((self.registry or {}).get("stats") or {})
         if stats:
             lines += ["", f"  {'stat':<34}{'value':>10}"]
@@ -274,6 +275,13 @@ def _worker_gone(
         pid = _worker_pid(instance, run.run_id)
         if pid is not None:
             return not _pid_alive(pid)
+    if registry is not None and registry["status"] != "running":
+        # The worker closed its record and released its session: Dagster's end event follows
+        # (run monitoring covers a worker lost in that last moment).
+        return False
+    if run.tags.get(PIPELINE_KEY) != PIPELINE_TAG[PIPELINE_KEY]:
+        # A review run holds no registry row nor session to judge by: run monitoring's timeouts.
+        return False
     started = record.start_time or record.create_timestamp.timestamp()
     return time.time() - started > grace_seconds
 
