@@ -189,7 +189,7 @@ def pipeline(server: Server, url: str, work: Path, execute: bool, label: str) ->
     env = dagster_env(server, url, work)
     command = [str(BIN / "orphans-pipeline"), "fix"] + (["--execute"] if execute else [])
     seconds, rss, output = run_child(command, env, work / f"{label}.log")
-    run_id = re.search(r"orphans_fix_job run (\S+):", output).group(1)  # type: ignore[union-attr]
+    run_id = re.search(r"orphans_(?:fix|dry_run)_job run (\S+):", output).group(1)  # type: ignore[union-attr]
     processed = re.search(r"processed\s+(\d+)", output)
     note = f"processed {processed.group(1)}" if processed else ""
     return Measure(label, seconds, step_phases(env, run_id), rss, note)

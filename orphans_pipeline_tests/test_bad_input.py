@@ -2,6 +2,7 @@
 registry data, and bad commands and settings. Each gets a clear outcome; an error exits
 non-zero with a message and writes nothing."""
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -270,8 +271,13 @@ def test_the_cli_writes_the_reports_where_it_is_told(
     # Relative to the working directory (not the reports root), created as needed.
     assert cli.main(["fix", "--output-dir", "./reports/weekly"]) == 0
     out = capsys.readouterr().out
+    # A dry run is a run of the dry-run job, and the summary says so (the UI lists it there).
+    assert "orphans_dry_run_job run " in out and "orphans_fix_job run " not in out
     written = sorted(path.suffix for path in (work / "reports" / "weekly").iterdir())
     assert written == [".csv", ".json"]
+    # Every directory it created is the owner's and the group's only, like the reports.
+    for created in (work / "reports", work / "reports" / "weekly"):
+        assert stat.S_IMODE(created.stat().st_mode) == 0o750, created
     assert f"report (csv):  {work / 'reports' / 'weekly'}" in out
     assert not list(reports_root.iterdir())
     # Refused only when it cannot be written: a file stands in the way.

@@ -59,7 +59,7 @@ def operator_output_dir(output_dir: str | None) -> Path | None:
         return None
     path = Path(output_dir).expanduser().resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        reports.make_report_dir(path)
     except OSError as exc:
         raise InvalidRequest(f"cannot create output directory {path}: {exc.strerror}") from exc
     if not os.access(path, os.W_OK | os.X_OK):
@@ -101,7 +101,7 @@ def apply_run(
             result.quarantine_rows_written = quarantine.upsert_driver_orphan_quarantine(
                 conn, run_id
             )
-            result.history_rows = quarantine.insert_quarantine_history(conn, run_id)
+            result.history_rows = quarantine.count_run_history(conn, run_id)
         result.stats = runs.summarize_run(conn, run_id)
         if execute:
             crash_point("before_commit")

@@ -88,6 +88,15 @@ class ReportNotFound(ValueError):
     """No report of that name inside the reports root."""
 
 
+def make_report_dir(path: Path) -> None:
+    """Create `path` and every missing parent with REPORT_DIR_MODE (mkdir's `parents` would
+    give the parents the umask's mode, readable by every user)."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=REPORT_DIR_MODE, exist_ok=True)
+        directory.chmod(REPORT_DIR_MODE)  # whatever the umask
+
+
 def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
     """The absolute output directory, which must lie inside the reports root and be writable."""
     root = settings.reports_root()
@@ -101,7 +110,7 @@ def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
             "(set ORPHANS_REPORTS_ROOT to allow another place)"
         )
     try:
-        path.mkdir(mode=REPORT_DIR_MODE, parents=True, exist_ok=True)
+        make_report_dir(path)
     except OSError as exc:
         raise InvalidOutputDir(f"cannot create output directory {path}: {exc.strerror}") from exc
     if not os.access(path, os.W_OK | os.X_OK):
