@@ -473,7 +473,11 @@ def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -
         csp = answer.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp, path
     assert client.get(f"{PREFIX}/metrics").headers["cache-control"] == "no-store"
-    assert "connect-src 'self'" in client.get("/orphans").headers["content-security-policy"]
+    page = client.get("/orphans")
+    assert "connect-src 'self'" in page.headers["content-security-policy"]
+    # The page shows names and phones: never cached either; no inline script is allowed.
+    assert page.headers["cache-control"] == "no-store"
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
 
 
 def test_only_allowed_host_names_are_answered(

@@ -156,7 +156,7 @@ def policy_for(path: str) -> str:
 
 class SecurityHeaders:
     """CSP (frame-ancestors 'none' included), X-Frame-Options, nosniff and no referrer on every
-    response; the API's answers (personal data) are also never cached."""
+    response; the API's and the page's answers (personal data) are also never cached."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -172,7 +172,11 @@ class SecurityHeaders:
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
         ]
-        if path.startswith(API_PATHS):
+        # The API and the page carry names, phones and whole reports: never cached (the page's
+        # own script and stylesheet may be).
+        if path.startswith(API_PATHS) or (
+            path.startswith("/orphans") and not path.startswith("/orphans/assets/")
+        ):
             extra.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
