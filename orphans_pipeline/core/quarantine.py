@@ -30,11 +30,6 @@ def count_run_history(conn: Connection, run_id: str) -> int:
     return int(sql.run(conn, "pipeline/count_run_history", run_id=run_id).scalar_one())
 
 
-# The history is the trigger's to write since revision 0006; callers of the old name get the
-# count of what it wrote.
-insert_quarantine_history = count_run_history
-
-
 def outcome_preview(engine: Engine, run_id: str, max_rows: int = 20) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = sql.run(
