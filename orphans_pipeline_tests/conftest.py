@@ -4,8 +4,10 @@ A template database with the CT4 subset and the project's migrations is built on
 each test module (`engine`) and each test that asks for `fresh_engine` gets its own copy.
 """
 
+import contextlib
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,34 @@ from sqlalchemy import Engine, create_engine
 from orphans_pipeline.core import schema, settings
 
 TEMPLATE = "orphans_test_template"
+
+
+def _code_servers_of(parent: int) -> list[int]:
+    """The Dagster code servers (`dagster api grpc`) that `parent` started and that still run."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"dagster api grpc" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_code_server_outlives_the_suite() -> Iterator[None]:
+    """A code server a launch started may still be shutting down when its test drops the
+    Dagster storage database under it; it then retries that database for ever. The suite ends
+    the ones it started (its own children, by pid), so none outlives it."""
+    yield
+    for pid in _code_servers_of(os.getpid()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _admin_url() -> str:
