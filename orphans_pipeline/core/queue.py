@@ -43,16 +43,10 @@ class OrphanPage:
         }
 
 
-def list_orphans(
-    engine: Engine,
-    *,
-    page: int = 1,
-    page_size: int = 50,
-    status: str | None = None,
-    detected_reason: str | None = None,
-    driver_id: str | None = None,
-) -> OrphanPage:
-    """One page of quarantine rows (every status), ordered by driver id."""
+def _check_filters(
+    page: int, page_size: int, status: str | None, detected_reason: str | None
+) -> None:
+    """Refuse, with the reason, a page or filter the queue's statements cannot take."""
     if page < 1:
         raise ValueError(f"page must be at least 1, not {page}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -63,6 +57,19 @@ def list_orphans(
         raise ValueError(
             f"unknown detected_reason {detected_reason!r}: use one of {', '.join(REASONS)}"
         )
+
+
+def list_orphans(
+    engine: Engine,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    status: str | None = None,
+    detected_reason: str | None = None,
+    driver_id: str | None = None,
+) -> OrphanPage:
+    """One page of quarantine rows (every status), ordered by driver id."""
+    _check_filters(page, page_size, status, detected_reason)
     with engine.connect() as conn:
         rows = sql.run(
             conn,
@@ -123,16 +130,7 @@ def review_queue_page(
     A page past the end is clamped to the last page (the returned `page` says which), so a
     stale link never shows "page 999 of 4".
     """
-    if page < 1:
-        raise ValueError(f"page must be at least 1, not {page}")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
-    if detected_reason is not None and detected_reason not in REASONS:
-        raise ValueError(
-            f"unknown detected_reason {detected_reason!r}: use one of {', '.join(REASONS)}"
-        )
+    _check_filters(page, page_size, status, detected_reason)
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     search = (search or "").strip() or None
