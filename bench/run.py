@@ -477,6 +477,16 @@ def claims_plan(url: str) -> str:
         return "\n".join(str(row[0]) for row in rows)
 
 
+def upgraded_copy(server: Server, template: str, name: str) -> str:
+    """A copy of the installed-shape template at the schema's head (the claims filled by the
+    upgrade itself), as every measurement after the install starts from."""
+    url = server.copy(template, name)
+    engine = create_engine(settings.with_driver(url, "psycopg"))
+    schema.upgrade(engine)
+    engine.dispose()
+    return url
+
+
 def bench_install(server: Server, drivers: int, explain: Path | None, work: Path) -> list[Measure]:
     """The second data shape (bench/dataset.py, orphans present at install): db upgrade on the
     live data, a dry run, two executes, the hand-written floor and the replayed floor, each
@@ -514,11 +524,7 @@ def bench_install(server: Server, drivers: int, explain: Path | None, work: Path
         plan = claims_plan(url)
     server.drop(f"bench_{drivers}_install")
 
-    url = server.copy(template, f"bench_{drivers}_hand")
-    engine = create_engine(settings.with_driver(url, "psycopg"))
-    schema.upgrade(engine)
-    views.populate_cabinet_claims_computed(engine)
-    engine.dispose()
+    url = upgraded_copy(server, template, f"bench_{drivers}_hand")
     measure, peak = sampled(server, url, lambda: hand_floor(url, work))
     measure.backend = peak
     hand_outcome = outcome(url)
@@ -531,29 +537,17 @@ def bench_install(server: Server, drivers: int, explain: Path | None, work: Path
     results.append(measure)
     server.drop(f"bench_{drivers}_hand")
 
-    url = server.copy(template, f"bench_{drivers}_replay")
-    engine = create_engine(settings.with_driver(url, "psycopg"))
-    schema.upgrade(engine)
-    views.populate_cabinet_claims_computed(engine)
-    engine.dispose()
+    url = upgraded_copy(server, template, f"bench_{drivers}_replay")
     statements = record_statements(url, work)
     server.drop(f"bench_{drivers}_replay")
-    url = server.copy(template, f"bench_{drivers}_floor")
-    engine = create_engine(settings.with_driver(url, "psycopg"))
-    schema.upgrade(engine)
-    views.populate_cabinet_claims_computed(engine)
-    engine.dispose()
+    url = upgraded_copy(server, template, f"bench_{drivers}_floor")
     (measure, _), peak = sampled(server, url, lambda: floor(server, url, statements, work))
     measure.label, measure.backend = "floor (psql replay)", peak
     results.append(measure)
     server.drop(f"bench_{drivers}_floor")
 
     if explain:
-        url = server.copy(template, f"bench_{drivers}_explain")
-        engine = create_engine(settings.with_driver(url, "psycopg"))
-        schema.upgrade(engine)
-        views.populate_cabinet_claims_computed(engine)
-        engine.dispose()
+        url = upgraded_copy(server, template, f"bench_{drivers}_explain")
         _, stdout = floor(server, url, statements, work, explain=True)
         explain.mkdir(parents=True, exist_ok=True)
         (explain / f"explain_install_{drivers}.md").write_text(
