@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import dataset  # noqa: E402
 from bench.memory import BackendSampler, Peak  # noqa: E402
+from orphans_pipeline import launch  # noqa: E402
 from orphans_pipeline.core import db, demo, integrity, reports, schema, settings, views  # noqa: E402
-from orphans_pipeline.defs import launch  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"

@@ -6,12 +6,15 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import db, demo, embedded, schema, settings, views
 from orphans_pipeline.core.shipped import shipped_path
+
+if TYPE_CHECKING:  # the launch layer loads Dagster: only `fix` imports it, when it runs
+    from orphans_pipeline.launch import LaunchOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -92,7 +95,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from orphans_pipeline import instance
 
     instance.prepare_dagster_environment()
-    from orphans_pipeline.defs.launch import launch_fix_job
+    from orphans_pipeline.launch import launch_fix_job
 
     # The operator's --output-dir is taken as given (relative to the working directory).
     outcome = launch_fix_job(
@@ -101,9 +104,40 @@ def cmd_fix(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         confine_output_dir=False,
     )
-    for line in outcome.summary_lines():
+    for line in fix_summary_lines(outcome):
         print(line)
     return EXIT_OK if outcome.succeeded else EXIT_FAILED
+
+
+def fix_summary_lines(outcome: "LaunchOutcome") -> list[str]:
+    """What `fix` prints of a finished run: its mode, stats, reports, checks and result."""
+    from orphans_pipeline.core import runs
+    from orphans_pipeline.launch import job_name_for
+
+    mode = "EXECUTE" if outcome.execute else "DRY RUN (nothing written)"
+    lines = [f"{job_name_for(outcome.execute)} run {outcome.run_id}: {mode}"]
+    registry = outcome.registry or {}
+    stats = runs.in_runbook_order(registry.get("stats") or {})
+    if stats:
+        lines += ["", f"  {'stat':<34}{'value':>10}"]
+        lines += [f"  {key:<34}{value:>10}" for key, value in stats.items()]
+    if registry.get("report_json_path"):
+        lines += [
+            "",
+            f"  report (json): {registry['report_json_path']}",
+            f"  report (csv):  {registry['report_csv_path']}",
+        ]
+    if outcome.checks:
+        lines.append("")
+        lines += [
+            f"  check {name}: {'passed' if ok else 'FAILED'}" for name, ok in outcome.checks.items()
+        ]
+    elif not outcome.execute:
+        lines += ["", "  checks: not run in a dry run (they report on an execute only)"]
+    lines += [f"  FAILED CHECK: {name}" for name in outcome.failed_checks]
+    lines += [f"  ERROR: {error}" for error in outcome.errors]
+    lines.append("  result: " + ("succeeded" if outcome.succeeded else "FAILED"))
+    return lines
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

@@ -15,8 +15,8 @@ import dagster as dg
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
+from orphans_pipeline import launch
 from orphans_pipeline.core import fix, locking, runs, schema
-from orphans_pipeline.defs import launch
 
 FixOptions = fix.FixOptions
 

@@ -23,8 +23,8 @@ from orphans_pipeline.defs.alerts import (
     orphans_new_quarantine_alert_sensor,
     orphans_run_failure_alert_sensor,
 )
-from orphans_pipeline.defs.launch import LaunchOutcome, launch_fix_job
 from orphans_pipeline.defs.resources import CT4Database
+from orphans_pipeline.launch import LaunchOutcome, launch_fix_job
 from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.ct4 import CT4
 from orphans_pipeline_tests.receivers import SmtpSink, WebhookReceiver, running

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, text
 
 from orphans_pipeline.core import demo
 from orphans_pipeline.definitions import defs
-from orphans_pipeline.defs.launch import launch_fix_job
 from orphans_pipeline.defs.metadata import TABLE_COLUMNS
+from orphans_pipeline.launch import launch_fix_job
 from orphans_pipeline_tests.conftest import url_of
 
 TABLES = {

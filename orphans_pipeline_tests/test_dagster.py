@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from orphans_pipeline import cli
+from orphans_pipeline import cli, launch
 from orphans_pipeline.core import demo, faults, runs, schema
 from orphans_pipeline.definitions import build_definitions, defs
-from orphans_pipeline.defs import launch
+from orphans_pipeline.defs import reconcile
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 from orphans_pipeline_tests.ct4 import CT4, snapshot
 from orphans_pipeline_tests.pipeline_helpers import execute_run
@@ -256,7 +256,7 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
             assert location_of(run) == "orphans_pipeline"
             assert registry_row(demo_engine, run.run_id)["status"] == "succeeded"
             # The run executed in a worker process of its own, not in the CLI's.
-            assert launch._worker_pid(instance, run.run_id) not in (None, os.getpid())
+            assert reconcile._worker_pid(instance, run.run_id) not in (None, os.getpid())
     CT4(demo_engine).driver("INJECTED-1")
     CT4(demo_engine).driver("INJECTED-2")
     # --limit 1 quarantines one of them; the other is still an operational orphan.
@@ -487,7 +487,7 @@ def test_reconcile_leaves_a_run_whose_worker_closed_its_record_and_review_runs_a
     no session left; a review run never has one. Neither is a dead run, however old."""
     import uuid
 
-    from orphans_pipeline.defs import launch
+    from orphans_pipeline import launch
 
     def started_run(instance: dg.DagsterInstance, job: str, kind: str) -> str:
         run_id = str(uuid.uuid4())

@@ -19,9 +19,9 @@ from dagster._daemon.freshness import FreshnessDaemon
 from sqlalchemy import Engine, text
 
 from orphans_pipeline.core import demo
-from orphans_pipeline.defs.launch import launch_fix_job
 from orphans_pipeline.defs.metadata import TABLE_COLUMNS
 from orphans_pipeline.instance import REPO_ROOT
+from orphans_pipeline.launch import launch_fix_job
 from orphans_pipeline_tests.browser import browser_page, free_port, require_chromium
 from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.test_dagster import ASSETS

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline import instance as dagster_instance
 from orphans_pipeline.core import db, fix, reports, runs, schema
-from orphans_pipeline.defs import launch
+from orphans_pipeline import launch
 
 LOG = logging.getLogger(__name__)
 IN_PROGRESS = launch.IN_PROGRESS

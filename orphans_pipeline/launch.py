@@ -1,24 +1,25 @@
 """Launch orphans_fix_job (or orphans_dry_run_job) through the Dagster instance, as the UI does.
 
-The run is created from the workspace's code location (`orphans_pipeline`, workspace.yaml), so
-it carries the same origin as a launchpad run and shows under the job in the UI; the instance's
-run launcher (DefaultRunLauncher) starts it in a run worker process of its own. The CLI waits
-for it; the API answers with its id and polls. `instance.launch_run` starts the run at once,
-with no daemon: `make run` needs none. (Runs from the launchpad and the schedule go through the
-daemon's queue, limited to one `orphans/pipeline` run at a time.)
+The layer above the definitions: the CLI's `fix` and the API's `run-fix` call it; it reads the
+definitions and `defs/` and is imported by neither. The run is created from the workspace's code
+location (`orphans_pipeline`, workspace.yaml), so it carries the same origin as a launchpad run
+and shows under the job in the UI; the instance's run launcher (DefaultRunLauncher) starts it in
+a run worker process of its own. The CLI waits for it; the API answers with its id and polls.
+`instance.launch_run` starts the run at once, with no daemon: `make run` needs none. (Runs from
+the launchpad and the schedule go through the daemon's queue, limited to one `orphans/pipeline`
+run at a time.)
 
-Before a launch, `reconcile` closes what dead workers left: a run whose worker is gone is
-reported failed to the instance and closed in `orphans.runs`, so it never blocks the next one.
+Before a launch, `reconcile` (defs/reconcile.py, shared with the daemon's dead-run sensor)
+closes what dead workers left: a run whose worker is gone is reported failed to the instance
+and closed in `orphans.runs`, so it never blocks the next one.
 """
 
 import os
 import socket
 import time
 from collections.abc import Iterator
-from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -26,27 +27,35 @@ from sqlalchemy import Engine
 
 from orphans_pipeline.core import db, fix, runs, schema
 from orphans_pipeline.core.shipped import shipped_path
-from orphans_pipeline.defs.jobs import DRY_RUN_JOB, FIX_JOB, PIPELINE_TAG, error_text
+from orphans_pipeline.core.vocabulary import JobName, RunMode
+from orphans_pipeline.defs.jobs import error_text
+from orphans_pipeline.defs.reconcile import (
+    HOST_TAG,
+    IN_PROGRESS,
+    RUNNING,
+    START_GRACE_SECONDS,
+    busy_run_ids,
+    reconcile,
+    settle_registry,
+)
+
+__all__ = [
+    "IN_PROGRESS",
+    "RUNNING",
+    "START_GRACE_SECONDS",
+    "LaunchOutcome",
+    "busy_run_ids",
+    "create_and_launch",
+    "create_run",
+    "execute_in_this_process",
+    "launch_fix_job",
+    "reconcile",
+    "settle_registry",
+    "wait_for_run",
+    "workspace",
+]
 
 LOCATION = "orphans_pipeline"
-PIPELINE_KEY = next(iter(PIPELINE_TAG))
-HOST_TAG = "orphans/launch_host"
-IN_PROGRESS = (
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-)
-RUNNING = (
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-)
-# A run with no live worker we can see, this long after it was created or started, is dead
-# (Dagster's run monitoring gives a run as long to start: dagster.yaml).
-START_GRACE_SECONDS = 180.0
 POLL_SECONDS = 0.5
 
 
@@ -61,37 +70,12 @@ class LaunchOutcome:
     checks: dict[str, bool] = field(default_factory=dict)
     status: str | None = None
 
-    def summary_lines(self) -> list[str]:
-        mode = "EXECUTE" if self.execute else "DRY RUN (nothing written)"
-        job = FIX_JOB if self.execute else DRY_RUN_JOB
-        lines = [f"{job} run {self.run_id}: {mode}"]
-        stats = runs.in_runbook_order((self.registry or {}).get("stats") or {})
-        if stats:
-            lines += ["", f"  {'stat':<34}{'value':>10}"]
-            lines += [f"  {key:<34}{value:>10}" for key, value in stats.items()]
-        if self.registry and self.registry.get("report_json_path"):
-            lines += [
-                "",
-                f"  report (json): {self.registry['report_json_path']}",
-                f"  report (csv):  {self.registry['report_csv_path']}",
-            ]
-        if self.checks:
-            lines.append("")
-            lines += [
-                f"  check {name}: {'passed' if ok else 'FAILED'}"
-                for name, ok in self.checks.items()
-            ]
-        elif not self.execute:
-            lines += ["", "  checks: not run in a dry run (they report on an execute only)"]
-        lines += [f"  FAILED CHECK: {name}" for name in self.failed_checks]
-        lines += [f"  ERROR: {error}" for error in self.errors]
-        lines.append("  result: " + ("succeeded" if self.succeeded else "FAILED"))
-        return lines
-
 
 def job_name_for(execute: bool) -> str:
     """A dry run is its own job: no views, no checks, so no check result is hidden."""
-    return FIX_JOB if execute else DRY_RUN_JOB
+    # Plain strings: the name travels to the code location's server, whose serializer takes no
+    # enums it does not know.
+    return (JobName.FIX if execute else JobName.DRY_RUN).value
 
 
 def run_config_for(execute: bool, limit: int | None, output_dir: str | None) -> dict[str, Any]:
@@ -173,7 +157,7 @@ def create_run(
             **remote_job.tags,
             **tags,
             HOST_TAG: socket.gethostname(),
-            "orphans/mode": "execute" if execute else "dry_run",
+            "orphans/mode": (RunMode.EXECUTE if execute else RunMode.DRY_RUN).value,
         },
         job_snapshot=remote_job.job_snapshot,
         execution_plan_snapshot=plan,
@@ -190,13 +174,13 @@ def create_run(
 def fix_job_definition() -> dg.JobDefinition:
     from orphans_pipeline.definitions import defs
 
-    return defs.resolve_job_def(FIX_JOB)
+    return defs.resolve_job_def(JobName.FIX)
 
 
 def dry_run_job_definition() -> dg.JobDefinition:
     from orphans_pipeline.definitions import defs
 
-    return defs.resolve_job_def(DRY_RUN_JOB)
+    return defs.resolve_job_def(JobName.DRY_RUN)
 
 
 def execute_in_this_process(
@@ -221,158 +205,6 @@ def execute_in_this_process(
         return dg.execute_job(
             dg.reconstructable(job), instance=active, run_config=config, raise_on_error=False
         )
-
-
-# --- dead workers -------------------------------------------------------------------------------
-
-
-def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
-    """The pid of the run's worker process, from the engine events its launch recorded."""
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=False, limit=50
-    ).records
-    for record in records:
-        data = record.event_log_entry.dagster_event.event_specific_data  # type: ignore[union-attr]
-        pid = (getattr(data, "metadata", None) or {}).get("pid")
-        if pid is not None:
-            try:
-                return int(str(pid.value))
-            except ValueError:
-                continue
-    return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie has exited: its parent has not reaped it yet
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
-def _worker_gone(
-    instance: dg.DagsterInstance,
-    record: Any,
-    running_before: bool,
-    registry: dict[str, Any] | None,
-    live_sessions: set[str],
-    grace_seconds: float,
-) -> bool:
-    run = record.dagster_run
-    if run.run_id in live_sessions:
-        return False
-    # A worker holds its session from before it registers the run until after it closes it:
-    # a row running both before and after its session was found absent has lost its worker.
-    if running_before and registry is not None and registry["status"] == "running":
-        return True
-    if run.tags.get(HOST_TAG) == socket.gethostname():
-        pid = _worker_pid(instance, run.run_id)
-        if pid is not None:
-            return not _pid_alive(pid)
-    if registry is not None and registry["status"] != "running":
-        # The worker closed its record and released its session: Dagster's end event follows
-        # (run monitoring covers a worker lost in that last moment).
-        return False
-    if run.tags.get(PIPELINE_KEY) != PIPELINE_TAG[PIPELINE_KEY]:
-        # A review run holds no registry row nor session to judge by: run monitoring's timeouts.
-        return False
-    started = record.start_time or record.create_timestamp.timestamp()
-    return time.time() - started > grace_seconds
-
-
-def _registry_running(engine: Engine, run_id: str) -> bool:
-    row = runs.get_run(engine, run_id)
-    return row is not None and row["status"] == "running"
-
-
-def reconcile(
-    instance: dg.DagsterInstance,
-    engine: Engine,
-    *,
-    run_id: str | None = None,
-    grace_seconds: float = START_GRACE_SECONDS,
-) -> list[str]:
-    """Report failed the orphans runs whose worker is gone, and bring the registry in line with
-    Dagster (a finished run is never left `running`; a failed one never `succeeded`).
-
-    Only `run_id` when given, else every orphans run. Returns the runs reported failed.
-    """
-    records = instance.get_run_records(
-        dg.RunsFilter(
-            run_ids=[run_id] if run_id else None,
-            tags=None if run_id else {PIPELINE_KEY: ["fix", "review"]},
-            statuses=list(RUNNING),
-        )
-    )
-    candidates = [record.dagster_run.run_id for record in records]
-    registry_open = set(runs.open_run_ids(engine)) if not run_id else set()
-    running_before = {rid for rid in candidates if _registry_running(engine, rid)}
-    live = runs.live_run_ids(
-        engine, sorted({*candidates, *registry_open, *([run_id] if run_id else [])})
-    )
-    failed: list[str] = []
-    for record in records:
-        run = record.dagster_run
-        registry = runs.get_run(engine, run.run_id)
-        before = run.run_id in running_before
-        if not _worker_gone(instance, record, before, registry, live, grace_seconds):
-            continue
-        message = (
-            "the run's worker process is gone (killed or lost) before the run finished; "
-            "nothing of an unfinished execute was committed"
-        )
-        if run.status == dg.DagsterRunStatus.CANCELING:
-            instance.report_run_canceled(run, message=message)
-        else:
-            instance.report_run_failed(run, message=message)
-        if registry is not None and registry["status"] != "failed":
-            runs.finish_run(engine, run.run_id, succeeded=False, error=f"interrupted: {message}")
-        failed.append(run.run_id)
-    for open_id in registry_open | ({run_id} if run_id else set()):
-        settle_registry(instance, engine, open_id, live)
-    return failed
-
-
-def settle_registry(
-    instance: dg.DagsterInstance, engine: Engine, run_id: str, live: AbstractSet[str] = frozenset()
-) -> None:
-    """Close a registry row still `running` whose Dagster run has finished."""
-    registry = runs.get_run(engine, run_id)
-    dagster_run = instance.get_run_by_id(run_id)
-    if registry is None or dagster_run is None or run_id in live:
-        return
-    if registry["status"] == "running" and dagster_run.is_finished:
-        succeeded = dagster_run.status == dg.DagsterRunStatus.SUCCESS
-        runs.finish_run(
-            engine,
-            run_id,
-            succeeded=succeeded,
-            error=None if succeeded else f"Dagster reports the run {dagster_run.status.value}",
-        )
-    elif registry["status"] == "succeeded" and dagster_run.status in (
-        dg.DagsterRunStatus.FAILURE,
-        dg.DagsterRunStatus.CANCELED,
-    ):
-        runs.finish_run(
-            engine,
-            run_id,
-            succeeded=False,
-            error=f"Dagster reports the run {dagster_run.status.value}",
-        )
-
-
-def busy_run_ids(instance: dg.DagsterInstance) -> list[str]:
-    """Orphans pipeline runs not finished yet (queued included)."""
-    records = instance.get_run_records(
-        dg.RunsFilter(statuses=list(IN_PROGRESS), tags={PIPELINE_KEY: ["fix", "review"]})
-    )
-    return [record.dagster_run.run_id for record in records]
 
 
 # --- waiting and reading the outcome ------------------------------------------------------------
