@@ -1,0 +1,111 @@
+"""The entry points: one review action, or a file of decisions all or nothing. Both check the
+schema, clean the input, and run in the one locked transaction of `transaction`."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from orphans_pipeline.core import schema
+from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
+from orphans_pipeline.core.review.actions import ReviewOutcome, bind
+from orphans_pipeline.core.review.inputs import reviewer_name
+from orphans_pipeline.core.review.refusals import ReviewRefused
+from orphans_pipeline.core.review.transaction import in_locked_transaction
+
+
+def review(
+    engine: Engine,
+    action: str,
+    *,
+    driver_id: str,
+    reviewer: str,
+    notes: str,
+    source_table: str | None = None,
+    source_pk: str | None = None,
+    execute: bool = False,
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
+) -> ReviewOutcome:
+    """Apply (or, by default, preview) one review action: relink, create-lead, purge or undo."""
+    bound = bind(action, driver_id, reviewer, notes, source_table, source_pk)
+    # Every path (CLI, API, the review job) decides on the current schema only.
+    schema.require_current(engine)
+    outcome = in_locked_transaction(
+        engine, bound, commit=lambda _: execute, lock_wait_seconds=lock_wait_seconds
+    )
+    outcome.executed = execute
+    return outcome
+
+
+@dataclass
+class BulkLine:
+    line: int
+    driver_id: str
+    action: str
+    ok: bool
+    message: str
+    outcome: dict[str, Any] | None = None
+
+
+@dataclass
+class BulkOutcome:
+    executed: bool
+    lines: list[BulkLine]
+
+    @property
+    def failed(self) -> list[BulkLine]:
+        return [line for line in self.lines if not line.ok]
+
+
+def bulk_review(
+    engine: Engine,
+    decisions: Iterable[dict[str, str]],
+    *,
+    reviewer: str,
+    execute: bool = False,
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
+) -> BulkOutcome:
+    """All the decisions in one transaction: every line applies, or none does.
+
+    Each line runs in its own savepoint, so the preview lists what each line would do and every
+    line that would fail; an execute with any failing line writes nothing.
+    """
+    reviewer = reviewer_name(reviewer)
+    schema.require_current(engine)
+
+    def every_line(conn: Connection) -> BulkOutcome:
+        lines = [
+            _one_line(conn, number, decision, reviewer)
+            for number, decision in enumerate(decisions, start=2)  # line 1 is the header
+        ]
+        return BulkOutcome(execute and all(line.ok for line in lines), lines)
+
+    return in_locked_transaction(
+        engine,
+        every_line,
+        commit=lambda outcome: outcome.executed,
+        lock_wait_seconds=lock_wait_seconds,
+    )
+
+
+def _one_line(conn: Connection, number: int, decision: dict[str, str], reviewer: str) -> BulkLine:
+    """One decision in a savepoint of its own: kept if it applies, rolled back if refused."""
+    driver_id, action = decision.get("driver_id", ""), decision.get("action", "")
+    savepoint = conn.begin_nested()
+    try:
+        bound = bind(
+            action.strip(),
+            driver_id,
+            reviewer,
+            decision.get("notes"),
+            decision.get("source_table"),
+            decision.get("source_pk"),
+        )
+        outcome = bound(conn)
+    except ReviewRefused as exc:
+        savepoint.rollback()
+        return BulkLine(number, driver_id, action, False, str(exc))
+    savepoint.commit()
+    message = f"{outcome.from_status} -> {outcome.to_status}"
+    return BulkLine(number, driver_id, action, True, message, outcome.as_dict())
