@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import db, demo, embedded, schema, settings, views
 from orphans_pipeline.core.shipped import shipped_path
+from orphans_pipeline.core.vocabulary import ACTION_OUTCOME, ReviewAction
 
 if TYPE_CHECKING:  # the launch layer loads Dagster: only `fix` imports it, when it runs
     from orphans_pipeline.launch import LaunchOutcome
@@ -346,18 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review_commands = review_parser.add_subparsers(dest="action", required=True)
     for action, text in (
-        ("relink", "link the driver's person to an existing lead -> resolved_relinked"),
-        ("create-lead", "create the missing migrations lead -> resolved_created_lead"),
-        ("purge", "delete the driver link (kept in the history) -> purged"),
-        ("undo", "undo the driver's last review action -> quarantined"),
+        (ReviewAction.RELINK, "link the driver's person to an existing lead"),
+        (ReviewAction.CREATE_LEAD, "create the missing migrations lead"),
+        (ReviewAction.PURGE, "delete the driver link (kept in the history)"),
+        (ReviewAction.UNDO, "undo the driver's last review action"),
     ):
-        sub = review_commands.add_parser(action, help=text)
+        sub = review_commands.add_parser(action.value, help=f"{text} -> {ACTION_OUTCOME[action]}")
         sub.add_argument("--driver-id", required=True)
         sub.add_argument("--by", required=True, help="the reviewer's name")
         sub.add_argument("--notes", default="")
         sub.add_argument("--execute", action="store_true", help="apply (default: preview)")
         sub.add_argument("--json", action="store_true")
-        if action == "relink":
+        if action == ReviewAction.RELINK:
             sub.add_argument("--source-table", required=True)
             sub.add_argument("--source-pk", required=True)
         sub.set_defaults(func=cmd_review)

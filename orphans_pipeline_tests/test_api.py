@@ -210,6 +210,58 @@ def test_database_down_is_503_not_500(demo_db: Engine) -> None:
     assert response.status_code == 503 and response.json()["detail"].startswith("database:")
 
 
+def test_an_internal_value_error_is_a_500_not_a_400(
+    demo_db: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ValueError that is no refusal of the project's is a bug: 500, logged, and the body
+    names no server path nor stack; the caller is never told its request was wrong."""
+    from orphans_pipeline.core import queue
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("invalid literal in /srv/orphans/secret/config.py line 12")
+
+    monkeypatch.setattr(queue, "orphan_metrics", broken)
+    with client_for(demo_db) as api:
+        with caplog.at_level("ERROR", logger="orphans_pipeline.api.errors"):
+            metrics = api.get(f"{PREFIX}/metrics")
+        # A refusal of the core is still the caller's fault: 400, its message kept.
+        refused = api.post(
+            f"{PREFIX}/{quarantined_driver(demo_db)}/purge",
+            json={"reviewer": "pipeline"},
+            headers=AUTH,
+        )
+    assert metrics.status_code == 500
+    assert metrics.json() == {"detail": "internal server error (logged on the server)"}
+    assert "/srv" not in metrics.text and "Traceback" not in metrics.text
+    assert metrics.headers["X-Frame-Options"] == "DENY"  # the security headers still apply
+    assert any("/srv/orphans/secret" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+    assert refused.status_code == 400 and "reserved for the pipeline" in refused.json()["detail"]
+
+
+def test_each_route_documents_the_status_codes_it_can_answer(client: TestClient) -> None:
+    """The OpenAPI lists what each route really answers: a read of the queue is never a 404 or
+    a 409; every route can be refused by the middlewares or auth, or fail (503, a bug's 500)."""
+    always = {"400", "401", "403", "413", "500", "503"}
+    expected = {
+        ("get", PREFIX): always | {"200", "422"},
+        ("get", f"{PREFIX}/metrics"): always | {"200"},
+        ("post", f"{PREFIX}/run-fix"): always | {"202", "409", "422"},
+        ("get", f"{PREFIX}/runs/{{run_id}}"): always | {"200", "404", "422"},
+        ("get", f"{PREFIX}/{{driver_id}}/history"): always | {"200", "404", "422"},
+        **{
+            ("post", f"{PREFIX}/{{driver_id}}/{action}"): always | {"200", "404", "409", "422"}
+            for action in ("relink", "create-lead", "purge", "undo")
+        },
+    }
+    paths = client.get("/openapi.json").json()["paths"]
+    documented = {
+        (method, path): set(operation["responses"])
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+    }
+    assert documented == expected
+
+
 # --- auth ---------------------------------------------------------------------------------------
 
 

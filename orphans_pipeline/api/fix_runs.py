@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline import instance as dagster_instance
-from orphans_pipeline.core import db, fix, reports, runs, schema
 from orphans_pipeline import launch
+from orphans_pipeline.core import db, fix, reports, runs, schema
+from orphans_pipeline.core.vocabulary import JobName
 
 LOG = logging.getLogger(__name__)
 IN_PROGRESS = launch.IN_PROGRESS
@@ -125,7 +126,7 @@ class FixRunLauncher:
             _reconcile(self.instance(), engine, run_id=run_id, settle_only=True)
         registry = runs.get_run(engine, run_id)
         if dagster_run is None and registry is None:
-            raise RunNotFound(f"no orphans_fix_job run {run_id!r}")
+            raise RunNotFound(f"no {JobName.FIX} run {run_id!r}")
         stats = (registry or {}).get("stats") or None
         csv_path = (registry or {}).get("report_csv_path")
         drivers, drivers_total = _report_drivers(csv_path)

@@ -1,22 +1,18 @@
 """Request and response bodies: the OpenAPI schema is generated from these."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from orphans_pipeline.core.fix import MAX_LIMIT
 from orphans_pipeline.core.review import MAX_TEXT
+from orphans_pipeline.core.vocabulary import DetectedReason, LeadTable, OrphanStatus, RunMode
 
-Status = Literal["quarantined", "resolved_relinked", "resolved_created_lead", "purged"]
-Reason = Literal[
-    "no_lead_no_events",
-    "no_lead_has_events_repair_failed",
-    "legacy_driver_without_origin",
-    "manual_detection",
-    "no_lead_has_events",
-]
+# The vocabulary's enumerations: the schema lists their values (as components of their own).
+Status = OrphanStatus
+Reason = DetectedReason
 # Driver ids are letters, digits and `_ . : -`: anything else is a malformed id, refused with
 # 422 before it reaches a query (values are bound parameters anyway).
 DRIVER_ID_PATTERN = r"^[\w.:-]{1,64}$"
@@ -28,7 +24,6 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_CONTROL)
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL)
 ]
-LeadTable = Literal["module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations"]
 
 
 class Strict(BaseModel):
@@ -91,7 +86,7 @@ class FixRun(BaseModel):
     run_id: str
     status: str | None = Field(description="Dagster's run status (SUCCESS, FAILURE, STARTED, ...)")
     finished: bool
-    mode: Literal["execute", "dry_run"] | None
+    mode: RunMode | None
     registry_status: str | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -111,7 +106,8 @@ class ReviewRequest(Strict):
 
 
 class RelinkRequest(ReviewRequest):
-    source_table: LeadTable
+    # Not strict: a JSON string is the table's name (strict would want an enum object).
+    source_table: LeadTable = Field(strict=False)
     source_pk: Name
 
 

@@ -13,16 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
-from orphans_pipeline.api.auth import require_reader
+from orphans_pipeline.api.auth import Writer, require_reader, start_read_session
 from orphans_pipeline.api.models import DRIVER_ID_PATTERN
 from orphans_pipeline.api.settings import ApiSettings
 from orphans_pipeline.core import queue, reports
+from orphans_pipeline.core.vocabulary import DetectedReason, LeadTable, OrphanStatus, ReviewAction
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -33,22 +34,22 @@ TEMPLATES = Environment(
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"orphans.js": "text/javascript", "orphans.css": "text/css"}
 PAGE_SIZES = (25, 50, 100, 200)
-DEFAULT_STATUS = "quarantined"
+DEFAULT_STATUS = OrphanStatus.QUARANTINED
 MAX_PAGE = 10_000_000
 
 # CT4's reviewers read Spanish: every label the page shows comes from here.
 STATUS_LABELS = {
-    "quarantined": "En cuarentena",
-    "resolved_relinked": "Resuelto: revinculado",
-    "resolved_created_lead": "Resuelto: lead creado",
-    "purged": "Purgado",
+    OrphanStatus.QUARANTINED: "En cuarentena",
+    OrphanStatus.RESOLVED_RELINKED: "Resuelto: revinculado",
+    OrphanStatus.RESOLVED_CREATED_LEAD: "Resuelto: lead creado",
+    OrphanStatus.PURGED: "Purgado",
 }
 REASON_LABELS = {
-    "no_lead_no_events": "Sin lead ni eventos",
-    "no_lead_has_events_repair_failed": "Con eventos, ninguno utilizable",
-    "legacy_driver_without_origin": "Conductor heredado sin origen",
-    "manual_detection": "Detección manual",
-    "no_lead_has_events": "Sin lead, reparado con sus eventos",
+    DetectedReason.NO_LEAD_NO_EVENTS: "Sin lead ni eventos",
+    DetectedReason.NO_LEAD_HAS_EVENTS_REPAIR_FAILED: "Con eventos, ninguno utilizable",
+    DetectedReason.LEGACY_DRIVER_WITHOUT_ORIGIN: "Conductor heredado sin origen",
+    DetectedReason.MANUAL_DETECTION: "Detección manual",
+    DetectedReason.NO_LEAD_HAS_EVENTS: "Sin lead, reparado con sus eventos",
 }
 SORT_LABELS = {
     "oldest": "Detección: más antiguos primero",
@@ -77,15 +78,15 @@ WHY_LABELS = {
     "lost_to_concurrent_link": "No usado: otro vínculo lo tomó durante la ejecución",
 }
 TABLE_LABELS = {
-    "module_ct_cabinet_leads": "cabinet",
-    "module_ct_scouting_daily": "scouting",
-    "module_ct_migrations": "migraciones",
+    LeadTable.CABINET: "cabinet",
+    LeadTable.SCOUTING: "scouting",
+    LeadTable.MIGRATIONS: "migraciones",
 }
 ACTION_LABELS = {
-    "relink": "revincular",
-    "create-lead": "crear lead",
-    "purge": "purgar",
-    "undo": "deshacer",
+    ReviewAction.RELINK: "revincular",
+    ReviewAction.CREATE_LEAD: "crear lead",
+    ReviewAction.PURGE: "purgar",
+    ReviewAction.UNDO: "deshacer",
 }
 LABELS = {
     "statuses": STATUS_LABELS,
@@ -178,6 +179,19 @@ def _page_number(page: str | None) -> int:
 
 def router(engine: Callable[[], Engine]) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
+
+    @routes.get("/")
+    def root() -> RedirectResponse:
+        return RedirectResponse("/orphans")
+
+    @routes.post(
+        "/orphans/read-session", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Writer]
+    )
+    def read_session(request: Request) -> Response:
+        """The page's read cookie (HttpOnly), for a caller that sent the token in the header."""
+        response = Response(status_code=status.HTTP_204_NO_CONTENT)
+        start_read_session(request, response, request.app.state.settings)
+        return response
 
     @routes.get("/orphans/assets/{name}")
     def asset(name: str) -> Response:
