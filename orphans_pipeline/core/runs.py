@@ -33,10 +33,6 @@ class RunLiveness:
         self.run_id = run_id
         self._session: psycopg.Connection[Any] | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._session is not None and not self._session.closed
-
     def hold(self) -> "RunLiveness":
         self.release()
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
