@@ -1,4 +1,15 @@
-"""The code location: every Dagster definition of the orphans pipeline."""
+"""The code location: every Dagster definition of the orphans pipeline.
+
+Importing this module reads no environment. The deployment's settings are read when the code
+location loads: Dagster finds `orphans_definitions` (`@dg.definitions`, its lazy entry point) and
+calls it in each process that loads the location (the code server, a run worker), so each
+process decides with its own environment. The schedules' timezone is read there, as a string,
+because a schedule's `execution_timezone` takes no `EnvVar`; the resources get `dg.EnvVar`s
+(defs/resources.py), which Dagster resolves where they are set up.
+
+`defs`, kept for the callers that import it (the CLI's launches, the tests), is that load,
+done on each access (a module `__getattr__`), so it follows the environment of the moment.
+"""
 
 import os
 
@@ -13,15 +24,22 @@ from orphans_pipeline.defs.claims import (
 )
 from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
 from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
-from orphans_pipeline.defs.resources import CT4Database
+from orphans_pipeline.defs.resources import AlertTargets, CT4Database
 from orphans_pipeline.defs.review import orphans_review_job
 from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
 
+TIMEZONE_VARIABLE = "ORPHANS_SCHEDULE_TIMEZONE"
+
 
 def build_definitions(
-    schedule_timezone: str = DEFAULT_TIMEZONE, ct4: CT4Database | None = None
+    schedule_timezone: str = DEFAULT_TIMEZONE,
+    ct4: CT4Database | None = None,
+    alert_targets: AlertTargets | None = None,
 ) -> dg.Definitions:
-    """All definitions; tests pass their own `ct4` resource to point at a test database."""
+    """All definitions; tests pass their own `ct4` resource to point at a test database.
+
+    The resources left out are the deployment's (`from_environment`: EnvVars where set).
+    """
     return dg.Definitions(
         assets=[
             assets.detected_orphans,
@@ -41,9 +59,29 @@ def build_definitions(
             cabinet_claims_daily_schedule(schedule_timezone),
         ],
         sensors=[*ALERT_SENSORS, orphans_dead_run_sensor],
-        resources={"ct4": ct4 or CT4Database()},
+        resources={
+            "ct4": ct4 or CT4Database.from_environment(),
+            "alert_targets": alert_targets or AlertTargets.from_environment(),
+        },
     )
 
 
-# The schedule's timezone is a deployment setting, read when the code location loads.
-defs = build_definitions(os.environ.get("ORPHANS_SCHEDULE_TIMEZONE", DEFAULT_TIMEZONE))
+def schedule_timezone() -> str:
+    """The deployment's ORPHANS_SCHEDULE_TIMEZONE (default America/Lima), read when called."""
+    return os.environ.get(TIMEZONE_VARIABLE) or DEFAULT_TIMEZONE
+
+
+@dg.definitions
+def orphans_definitions() -> dg.Definitions:
+    """The code location as the deployment configures it (workspace.yaml, `dg`)."""
+    return build_definitions(schedule_timezone())
+
+
+# Declared, not assigned: each access goes through __getattr__ below.
+defs: dg.Definitions
+
+
+def __getattr__(name: str) -> dg.Definitions:
+    if name == "defs":
+        return orphans_definitions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from orphans_pipeline import launch
 from orphans_pipeline.core import fix, locking, runs, schema
+from orphans_pipeline.core.vocabulary import AssetName
 
 FixOptions = fix.FixOptions
 
@@ -132,7 +133,7 @@ def run_fix(
         metadata = next(
             event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
             for event in result.get_asset_materialization_events()
-            if event.asset_key.to_user_string() == "driver_orphan_quarantine"
+            if event.asset_key.to_user_string() == AssetName.DRIVER_ORPHAN_QUARANTINE
         )
         applied = Applied(
             quarantine_rows_written=int(metadata["quarantine_rows_written"].value),  # type: ignore[arg-type]

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, text
 
 from orphans_pipeline import cli
 from orphans_pipeline.core import demo
-from orphans_pipeline.core.alerts import AlertSettings
 from orphans_pipeline.definitions import build_definitions
 from orphans_pipeline.defs import alerts as alert_sensors
 from orphans_pipeline.defs.alerts import (
@@ -23,7 +22,7 @@ from orphans_pipeline.defs.alerts import (
     orphans_new_quarantine_alert_sensor,
     orphans_run_failure_alert_sensor,
 )
-from orphans_pipeline.defs.resources import CT4Database
+from orphans_pipeline.defs.resources import AlertTargets, CT4Database
 from orphans_pipeline.launch import LaunchOutcome, launch_fix_job
 from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.ct4 import CT4
@@ -74,7 +73,11 @@ class Ticks:
         context = dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
-            resources={"ct4": CT4Database(database_url=url_of(self.engine))},
+            resources={
+                "ct4": CT4Database(database_url=url_of(self.engine)),
+                # As the code location gives it: the variables the test set, as EnvVars.
+                "alert_targets": AlertTargets.from_environment(),
+            },
         )
         result = self.sensor(context)
         self.cursor = context.cursor
@@ -103,6 +106,7 @@ def failure_tick(instance: dg.DagsterInstance, run_id: str) -> None:
         dagster_event=failure.event_log_entry.dagster_event,
         dagster_instance=instance,
         dagster_run=instance.get_run_by_id(run_id),
+        resources={"alert_targets": AlertTargets.from_environment()},
     ).for_run_failure()
     orphans_run_failure_alert_sensor(context)
 
@@ -426,4 +430,5 @@ def test_the_ui_command_links_alerts_to_the_address_it_serves(
     assert link == expected
     assert command[1] == "dev" and command[-4:] == ["-h", host, "-p", "3456"]
     assert Path(command[0]).name == "dg"  # dagster-dg-cli is installed with the dev extras
-    assert AlertSettings.from_env().run_url("R1") == f"{expected}/runs/R1"
+    with dg.build_resources({"alert_targets": AlertTargets.from_environment()}) as built:
+        assert built.alert_targets.settings().run_url("R1") == f"{expected}/runs/R1"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from orphans_pipeline import cli, launch
+from orphans_pipeline import cli, definitions, launch
 from orphans_pipeline.core import demo, faults, runs, schema
 from orphans_pipeline.definitions import build_definitions, defs
 from orphans_pipeline.defs import reconcile
@@ -148,7 +148,8 @@ def test_execute_materializes_all_five_and_closes_the_registry_after_the_checks(
 def test_the_launchpad_default_of_the_fix_job_is_an_execute(demo_engine: Engine) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url_of(demo_engine))
-        result = defs.resolve_job_def("orphans_fix_job").execute_in_process(
+        # The code location as it loads now, with DATABASE_URL set (not the import-time `defs`).
+        result = definitions.defs.resolve_job_def("orphans_fix_job").execute_in_process(
             run_config={}, instance=dg.DagsterInstance.ephemeral()
         )
     assert result.success
@@ -451,6 +452,8 @@ def test_the_daemon_reports_failed_a_run_whose_worker_is_gone(
     from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
     from orphans_pipeline.defs.resources import CT4Database
 
+    held: dict[str, runs.RunLiveness] = {}
+
     def started_run(instance: dg.DagsterInstance) -> str:
         run_id = str(uuid.uuid4())
         instance.add_run(
@@ -461,12 +464,13 @@ def test_the_daemon_reports_failed_a_run_whose_worker_is_gone(
                 tags={"orphans/pipeline": "fix"},
             )
         )
+        held[run_id] = runs.RunLiveness(fresh_engine, run_id).hold()  # as its executor does
         runs.register_run(fresh_engine, run_id, execute=True, limit=None, output_dir=None)
         return run_id
 
     with dg.DagsterInstance.get() as instance:
         dead, alive = started_run(instance), started_run(instance)
-        runs._release_liveness(dead)  # its process is gone: so is its session
+        held[dead].release()  # its process is gone: so is its session
         context = dg.build_sensor_context(
             instance=instance, resources={"ct4": CT4Database(database_url=url_of(fresh_engine))}
         )
@@ -478,6 +482,7 @@ def test_the_daemon_reports_failed_a_run_whose_worker_is_gone(
     assert "interrupted" in str(registry_row(fresh_engine, dead)["error"])
     assert registry_row(fresh_engine, alive)["status"] == "running"
     runs.finish_run(fresh_engine, alive, succeeded=True)
+    held[alive].release()
 
 
 def test_reconcile_leaves_a_run_whose_worker_closed_its_record_and_review_runs_alone(
@@ -503,8 +508,9 @@ def test_reconcile_leaves_a_run_whose_worker_closed_its_record_and_review_runs_a
 
     with dg.DagsterInstance.get() as instance:
         closing = started_run(instance, "orphans_fix_job", "fix")
-        runs.register_run(fresh_engine, closing, execute=True, limit=None, output_dir=None)
-        runs.finish_run(fresh_engine, closing, succeeded=True)  # releases its session too
+        with runs.RunLiveness(fresh_engine, closing):  # as its executor holds it
+            runs.register_run(fresh_engine, closing, execute=True, limit=None, output_dir=None)
+            runs.finish_run(fresh_engine, closing, succeeded=True)
         review = started_run(instance, "orphans_review_job", "review")
         lost = started_run(instance, "orphans_fix_job", "fix")  # never registered: lost early
         # No grace at all: only the evidence of a dead worker counts.

@@ -8,7 +8,6 @@ after 60 s) can keep the alert for a later tick instead of retrying inside the t
 
 import json
 import logging
-import os
 import smtplib
 import urllib.request
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from orphans_pipeline.core import sql
+from orphans_pipeline.core.vocabulary import AssetName
 
 LOG = logging.getLogger(__name__)
 MAX_DRIVER_IDS = 20
@@ -40,7 +40,7 @@ class Alert:
     run_id: str | None = None
     run_url: str | None = None
     # The asset the alert is about: its delivery outcomes are recorded there, for the UI.
-    asset_key: str = "driver_orphan_quarantine"
+    asset_key: str = AssetName.DRIVER_ORPHAN_QUARANTINE.value
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,18 +74,21 @@ class AlertSettings:
     timeout_seconds: float = 5.0
 
     @classmethod
-    def from_env(cls) -> "AlertSettings":
-        env = os.environ
+    def parse(cls, values: Mapping[str, str | None]) -> "AlertSettings":
+        """The settings from the text of their variables (README, Environment), by name; an
+        absent or empty one takes its default. The Dagster resource `AlertTargets` passes what
+        Dagster resolved; nothing here reads the environment."""
+        env = {name: value for name, value in values.items() if value}
         to = env.get("ORPHANS_ALERT_EMAIL_TO", "")
         recipients = tuple(address.strip() for address in to.split(",") if address.strip())
         return cls(
-            webhook_url=env.get("ORPHANS_ALERT_WEBHOOK_URL") or None,
-            smtp_host=env.get("ORPHANS_ALERT_SMTP_HOST") or None,
-            smtp_port=int(env.get("ORPHANS_ALERT_SMTP_PORT") or 25),
+            webhook_url=env.get("ORPHANS_ALERT_WEBHOOK_URL"),
+            smtp_host=env.get("ORPHANS_ALERT_SMTP_HOST"),
+            smtp_port=_port(env, "ORPHANS_ALERT_SMTP_PORT", cls.smtp_port),
             smtp_from=env.get("ORPHANS_ALERT_EMAIL_FROM") or cls.smtp_from,
             smtp_to=recipients,
-            smtp_user=env.get("ORPHANS_ALERT_SMTP_USER") or None,
-            smtp_password=env.get("ORPHANS_ALERT_SMTP_PASSWORD") or None,
+            smtp_user=env.get("ORPHANS_ALERT_SMTP_USER"),
+            smtp_password=env.get("ORPHANS_ALERT_SMTP_PASSWORD"),
             smtp_starttls=env.get("ORPHANS_ALERT_SMTP_STARTTLS", "").lower() in ("1", "true"),
             dagster_ui_url=(env.get("ORPHANS_DAGSTER_UI_URL") or cls.dagster_ui_url).rstrip("/"),
             timeout_seconds=_positive(env, "ORPHANS_ALERT_TIMEOUT_SECONDS", cls.timeout_seconds),
@@ -100,6 +103,31 @@ class AlertSettings:
 
     def run_url(self, run_id: str) -> str:
         return f"{self.dagster_ui_url}/runs/{run_id}"
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"{name}={raw!r}: expected a port number (1 to 65535)")
+    return int(raw)
+
+
+DEFAULT_FRESHNESS_DAYS = 8.0
+
+
+def parse_freshness_days(raw: str | None) -> float:
+    """ORPHANS_FRESHNESS_DAYS: how old the last successful execute may be (default 8 days)."""
+    if not raw:
+        return DEFAULT_FRESHNESS_DAYS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"ORPHANS_FRESHNESS_DAYS={raw!r}: expected a positive number of days")
+    return value
 
 
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:

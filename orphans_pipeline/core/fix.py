@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from orphans_pipeline.core import quarantine, repair, reports, runs, sql
 from orphans_pipeline.core.faults import crash_point
 from orphans_pipeline.core.locking import lock_orphans_pipeline
+from orphans_pipeline.core.vocabulary import RunMode
 
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
 # `limit` is stored in an int column and bound as a PostgreSQL int.
@@ -124,7 +125,7 @@ def report_run(
     paths = reports.write_reports(
         engine,
         run_id,
-        mode="execute" if execute else "dry_run",
+        mode=RunMode.EXECUTE if execute else RunMode.DRY_RUN,
         stats=stats,
         output_dir=output_dir,
         started_at=started_at,

@@ -1,8 +1,9 @@
 """The run registry (`orphans.runs`): one row per run, its mode, limit, outcome and stats.
 
 A run is registered by its first step and closed once, at its real end (after the checks), by
-the run's executor (`close_open_run`); a run whose process died is closed by the next run's
-reconciliation, from what Dagster says of it.
+the run's executor (`close_open_run`), which holds the run's liveness session (`RunLiveness`)
+from before the first step to after that close; a run whose process died is closed by the next
+run's reconciliation, from what Dagster says of it.
 """
 
 import json
@@ -12,26 +13,44 @@ import psycopg
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import sql
+from orphans_pipeline.core.vocabulary import RunMode
 
-# One open session per running run, named 'orphans run <run_id>': if the process dies, the
-# session goes with it, and the next run closes the orphaned registry row as failed. The engine
-# is kept beside it so that the run's end can close the row it registered.
-_LIVENESS: dict[str, tuple[Engine, psycopg.Connection[Any]]] = {}
+LIVENESS_NAME = "orphans run {run_id}"
 
 
-def _hold_liveness(engine: Engine, run_id: str) -> None:
-    _release_liveness(run_id)
-    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    _LIVENESS[run_id] = (
-        engine,
-        psycopg.connect(url, autocommit=True, application_name=f"orphans run {run_id}"),
-    )
+class RunLiveness:
+    """The run's liveness session: one idle PostgreSQL session named 'orphans run <run_id>'.
 
+    Held by whatever outlives every step of the run, in the process that sees the run start and
+    end: the run's executor, in the run worker (defs/jobs.py), whatever process each step runs
+    in. If that process dies, the session goes with it, and the next run (or the dead-run
+    sensor) closes the registry row left `running` as failed. An object, not a module-level
+    registry, so nothing depends on the steps sharing a process.
+    """
 
-def _release_liveness(run_id: str) -> None:
-    held = _LIVENESS.pop(run_id, None)
-    if held is not None:
-        held[1].close()
+    def __init__(self, engine: Engine, run_id: str) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self._session: psycopg.Connection[Any] | None = None
+
+    def hold(self) -> "RunLiveness":
+        self.release()
+        url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._session = psycopg.connect(
+            url, autocommit=True, application_name=LIVENESS_NAME.format(run_id=self.run_id)
+        )
+        return self
+
+    def release(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def __enter__(self) -> "RunLiveness":
+        return self.hold()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
 
 
 def live_run_ids(engine: Engine, run_ids: list[str]) -> set[str]:
@@ -48,15 +67,15 @@ def open_run_ids(engine: Engine) -> list[str]:
         return list(sql.run(conn, "pipeline/select_open_runs").scalars())
 
 
-def close_open_run(run_id: str, *, error: str | None) -> bool:
-    """At a run's real end, in its own process: close the row it registered, if any.
+def close_open_run(engine: Engine, run_id: str, *, error: str | None) -> bool:
+    """At a run's real end, by the holder of its liveness: close the row it registered, if any.
 
-    Returns whether there was one (a run that failed before registering has none).
+    Returns whether there was one still running (a run that failed before registering has none).
     """
-    held = _LIVENESS.get(run_id)
-    if held is None:
+    registered = get_run(engine, run_id)
+    if registered is None or registered["status"] != "running":
         return False
-    finish_run(held[0], run_id, succeeded=error is None, error=error)
+    finish_run(engine, run_id, succeeded=error is None, error=error)
     return True
 
 
@@ -69,14 +88,16 @@ def close_interrupted_runs(engine: Engine, run_id: str = "") -> list[str]:
 def register_run(
     engine: Engine, run_id: str, *, execute: bool, limit: int | None, output_dir: str | None
 ) -> None:
-    _hold_liveness(engine, run_id)
+    """Open the run's registry row. Its liveness session is held by the run's executor
+    (RunLiveness, from before the first step), in whatever process; a row registered without
+    one is closed as interrupted by the next run."""
     close_interrupted_runs(engine, run_id)
     with engine.begin() as conn:
         sql.run(
             conn,
             "pipeline/register_run",
             run_id=run_id,
-            mode="execute" if execute else "dry_run",
+            mode=RunMode.EXECUTE if execute else RunMode.DRY_RUN,
             row_limit=limit,
             output_dir=output_dir,
         )
@@ -106,22 +127,20 @@ def finish_run(
     report_paths: tuple[str, str] | None = None,
     error: str | None = None,
 ) -> None:
+    """Close the row. The liveness holder releases its session only after this: a running row
+    never lacks its session."""
     json_path, csv_path = report_paths or (None, None)
-    # Closed first, the session released after: a running row never lacks its session.
-    try:
-        with engine.begin() as conn:
-            sql.run(
-                conn,
-                "pipeline/finish_run",
-                run_id=run_id,
-                status="succeeded" if succeeded else "failed",
-                stats=json.dumps(stats) if stats is not None else None,
-                report_json_path=json_path,
-                report_csv_path=csv_path,
-                error=error,
-            )
-    finally:
-        _release_liveness(run_id)
+    with engine.begin() as conn:
+        sql.run(
+            conn,
+            "pipeline/finish_run",
+            run_id=run_id,
+            status="succeeded" if succeeded else "failed",
+            stats=json.dumps(stats) if stats is not None else None,
+            report_json_path=json_path,
+            report_csv_path=csv_path,
+            error=error,
+        )
 
 
 def get_run(engine: Engine, run_id: str) -> dict[str, Any] | None:

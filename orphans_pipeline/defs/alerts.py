@@ -15,7 +15,6 @@ asset's Events tab in the UI lists each alert with its target and outcome.
 """
 
 import json
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -26,13 +25,10 @@ from typing import Any
 import dagster as dg
 
 from orphans_pipeline.core import alerts
-from orphans_pipeline.defs.resources import CT4Database
+from orphans_pipeline.core.vocabulary import CheckName, JobName
+from orphans_pipeline.defs.resources import AlertTargets, CT4Database
 
-CHECKS = {
-    "no_operational_orphans",
-    "ops_views_exclude_quarantined_drivers",
-    "quarantine_has_audit_trail",
-}
+CHECKS = set(CheckName)
 # On its very first tick a sensor looks back this far, not over the whole history.
 FIRST_LOOKBACK = timedelta(days=1)
 # An alert a target still refuses after this many attempts (one per tick) is given up, and
@@ -42,7 +38,7 @@ EVENTS_PER_TICK = 200
 # Delivery stops after this long in a tick; 60 s is Dagster's sensor timeout.
 TICK_BUDGET_SECONDS = 30.0
 # The jobs whose failed runs alert (selected by name, so a job that is absent is no error).
-RUN_FAILURE_JOBS = ("orphans_fix_job", "orphans_review_job", "orphans_dry_run_job")
+RUN_FAILURE_JOBS = (JobName.FIX, JobName.REVIEW, JobName.DRY_RUN)
 # The run-failure sensor's cursor belongs to Dagster, so the alerts it could not deliver wait
 # here, in the instance's key-value store, and the check-failure sensor retries them.
 OUTBOX_KEY = "orphans_pipeline/alerts/outbox"
@@ -224,9 +220,11 @@ def _metadata_value(metadata: Mapping[str, Any], key: str, default: Any) -> Any:
         "Also retries the run-failure alerts that could not be delivered."
     ),
 )
-def orphans_check_failure_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+def orphans_check_failure_alert_sensor(
+    context: dg.SensorEvaluationContext, alert_targets: AlertTargets
+) -> dg.SkipReason:
     cursor = Cursor.load(context.cursor)
-    settings = alerts.AlertSettings.from_env()
+    settings = alert_targets.settings()
     after = cursor.position.get("storage_id")
     records = context.instance.get_event_records(
         dg.EventRecordsFilter(
@@ -282,10 +280,10 @@ def orphans_check_failure_alert_sensor(context: dg.SensorEvaluationContext) -> d
     ),
 )
 def orphans_new_quarantine_alert_sensor(
-    context: dg.SensorEvaluationContext, ct4: CT4Database
+    context: dg.SensorEvaluationContext, ct4: CT4Database, alert_targets: AlertTargets
 ) -> dg.SkipReason:
     cursor = Cursor.load(context.cursor)
-    settings = alerts.AlertSettings.from_env()
+    settings = alert_targets.settings()
     after = cursor.position.get("finished_at")
     since = datetime.fromisoformat(after) if after else datetime.now(UTC) - FIRST_LOOKBACK
     new = []
@@ -302,7 +300,7 @@ def orphans_new_quarantine_alert_sensor(
                 severity="WARN",
                 title=f"{count} driver(s) newly quarantined",
                 text=(
-                    f"orphans_fix_job quarantined {count} driver(s) that were not quarantined "
+                    f"{JobName.FIX} quarantined {count} driver(s) that were not quarantined "
                     "before: they are out of funnel, claims and payments until reviewed."
                 ),
                 count=count,
@@ -312,10 +310,6 @@ def orphans_new_quarantine_alert_sensor(
             )
         )
     return _send(context, cursor, new, settings)
-
-
-def freshness_days() -> float:
-    return float(os.environ.get("ORPHANS_FRESHNESS_DAYS") or 8)
 
 
 @dg.sensor(
@@ -328,17 +322,17 @@ def freshness_days() -> float:
     ),
 )
 def orphans_freshness_alert_sensor(
-    context: dg.SensorEvaluationContext, ct4: CT4Database
+    context: dg.SensorEvaluationContext, ct4: CT4Database, alert_targets: AlertTargets
 ) -> dg.SkipReason:
     cursor = Cursor.load(context.cursor)
-    settings = alerts.AlertSettings.from_env()
+    settings = alert_targets.settings()
     now = datetime.now(UTC)
     # With no execute ever, the clock starts when the sensor first looked.
     cursor.position.setdefault("first_seen", now.isoformat())
     last, run_id = alerts.last_successful_execute(ct4.engine())
     reference = last or datetime.fromisoformat(cursor.position["first_seen"])
     key = f"stale:{last.isoformat() if last else 'never'}"
-    limit = timedelta(days=freshness_days())
+    limit = alert_targets.freshness_limit()
     new = []
     if now - reference > limit and cursor.position.get("alerted_for") != key:
         cursor.position["alerted_for"] = key
@@ -400,7 +394,9 @@ def _root_error(error: Any) -> str:
         "with the error and the run. A failed ERROR check alerts through the check sensor."
     ),
 )
-def orphans_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
+def orphans_run_failure_alert_sensor(
+    context: dg.RunFailureSensorContext, alert_targets: AlertTargets
+) -> None:
     run = context.dagster_run
     if run.job_name not in RUN_FAILURE_JOBS:
         return
@@ -409,7 +405,7 @@ def orphans_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> Non
         # The check sensor alerts for it, with the drivers: one alert, not two.
         context.log.info(f"run {run.run_id} failed by check(s) {checks}: alerted as such")
         return
-    settings = alerts.AlertSettings.from_env()
+    settings = alert_targets.settings()
     # The step's own error (e.g. PipelineBusy) says more than "steps failed: [...]".
     steps = [
         f"{event.step_key}: {_root_error(event.step_failure_data.error)}"

@@ -7,6 +7,7 @@ operational drivers at read time (core/views.py), so only new trips call for a r
 import dagster as dg
 
 from orphans_pipeline.core import views
+from orphans_pipeline.core.vocabulary import JobName
 from orphans_pipeline.defs.metadata import OWNERS, numeric
 from orphans_pipeline.defs.resources import CT4Database
 
@@ -37,7 +38,7 @@ def cabinet_claims_computed(
 
 
 cabinet_claims_job = dg.define_asset_job(
-    name="cabinet_claims_job",
+    name=JobName.CABINET_CLAIMS.value,
     selection=dg.AssetSelection.assets(cabinet_claims_computed),
     executor_def=dg.in_process_executor,
     description="Recompute the cabinet claims from the trips (ops.mv_cabinet_claims_computed).",

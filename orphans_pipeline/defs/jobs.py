@@ -1,51 +1,114 @@
+"""The orphans jobs, and the executor that brackets each of their runs.
+
+The executor runs in the run worker for the whole run, whatever process each step runs in: it
+holds the run's liveness session from before the first step until the registry row is closed,
+after the last check (`runs.RunLiveness`), so a dead-run check never depends on the steps
+sharing one process with a module-level connection.
+"""
+
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import dagster as dg
 
-# The in-process executor is extended, not replaced: its config, retries and step order stay
-# Dagster's own (pinned 1.13.27).
-from dagster._core.definitions.executor_definition import IN_PROC_CONFIG
+# The in-process and multiprocess executors are wrapped, not replaced: their config, retries and
+# step order stay Dagster's own (pinned 1.13.27).
+from dagster._core.definitions.executor_definition import (
+    IN_PROC_CONFIG,
+    MULTI_PROC_CONFIG,
+    _core_multiprocess_executor_creation,
+    multiple_process_executor_requirements,
+)
 from dagster._core.execution.retries import RetryMode
+from dagster._core.execution.step_dependency_config import StepDependencyConfig
+from dagster._core.executor.base import Executor
 from dagster._core.executor.in_process import InProcessExecutor
+from sqlalchemy import Engine
 
 from orphans_pipeline.core import runs
+from orphans_pipeline.core.vocabulary import AssetName, JobName
+from orphans_pipeline.defs import assets
 from orphans_pipeline.defs.assets import GROUP
-from orphans_pipeline.defs.resources import DryRunConfig, FixConfig
+from orphans_pipeline.defs.resources import CT4Database, DryRunConfig, FixConfig
 
 # Runs carrying this tag are limited to one at a time by dagster.yaml's run queue.
 PIPELINE_TAG = {"orphans/pipeline": "fix"}
-FIX_JOB = "orphans_fix_job"
-DRY_RUN_JOB = "orphans_dry_run_job"
-DRY_RUN_ASSETS = (
-    "detected_orphans",
-    "classified_orphans",
-    "relinked_links",
-    "driver_orphan_quarantine",
+# Plain strings (`.value`): Dagster's serializer refuses enum members in its snapshots.
+FIX_JOB = JobName.FIX.value
+DRY_RUN_JOB = JobName.DRY_RUN.value
+DRY_RUN_ASSETS = tuple(
+    name.value
+    for name in (
+        AssetName.DETECTED_ORPHANS,
+        AssetName.CLASSIFIED_ORPHANS,
+        AssetName.RELINKED_LINKS,
+        AssetName.DRIVER_ORPHAN_QUARANTINE,
+    )
 )
 
 
-class RegistryClosingExecutor(InProcessExecutor):
-    """Dagster's in-process executor that closes the run registry at the run's real end.
+class RegistryClosingExecutor(Executor):
+    """Dagster's own executor (`inner`), bracketed by the run's liveness and registry.
 
-    The steps run as usual; once the last one (a check, for an execute) is over, the registry
-    row the first step opened is closed with the run's outcome: failed with the first step
-    failure (a failed ERROR check included) or an interruption, succeeded otherwise. So
-    `orphans.runs` and Dagster's run status tell one story.
+    Before the first step, it opens the run's liveness session on the CT4 database of the run's
+    `ct4` resource; the steps then run as `inner` runs them (in this process or one process
+    each); once the last one (a check, for an execute) is over, the registry row the first step
+    opened is closed with the run's outcome: failed with the first step failure (a failed ERROR
+    check included) or an interruption, succeeded otherwise; then the session is released. So
+    `orphans.runs` and Dagster's run status tell one story, and a worker that dies mid-run
+    leaves a `running` row without its session, which the next run or the dead-run sensor
+    closes.
     """
 
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+
+    @property
+    def retries(self) -> RetryMode:
+        return self.inner.retries
+
+    @property
+    def step_dependency_config(self) -> StepDependencyConfig:
+        return self.inner.step_dependency_config
+
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[dg.DagsterEvent]:
-        error: str | None = None
-        try:
-            for event in super().execute(plan_context, execution_plan):
-                if error is None and event.is_step_failure:
-                    error = _failure_message(event)
-                yield event
-        except BaseException as exc:
-            error = error or f"interrupted: {type(exc).__name__}: {exc}"
-            raise
-        finally:
-            runs.close_open_run(plan_context.run_id, error=error)
+        run_id = plan_context.run_id
+        with ExitStack() as stack:
+            liveness: runs.RunLiveness | None = None
+            try:
+                engine = _run_engine(plan_context, stack)
+                liveness = stack.enter_context(runs.RunLiveness(engine, run_id))
+            except Exception as exc:  # the database is unreachable or misconfigured
+                # The first step meets the same error and fails the run with it, as a step
+                # failure the alerts and the CLI report; failing here would hide it.
+                plan_context.log.warning(f"run {run_id}: no liveness session ({exc})")
+            error: str | None = None
+            try:
+                for event in self.inner.execute(plan_context, execution_plan):
+                    if error is None and event.is_step_failure:
+                        error = _failure_message(event)
+                    yield event
+            except BaseException as exc:
+                error = error or f"interrupted: {type(exc).__name__}: {exc}"
+                raise
+            finally:
+                # Closed before the session is released (leaving the `with`): a running row
+                # never lacks its session.
+                if liveness is not None:
+                    runs.close_open_run(liveness.engine, run_id, error=error)
+
+
+def _run_engine(plan_context: Any, stack: ExitStack) -> Engine:
+    """The engine of the run's `ct4` resource, built as its steps build it: the job's resource
+    definition (EnvVars resolved here, in the run worker) and the run config's part, if any."""
+    resource = plan_context.job.get_definition().resource_defs["ct4"]
+    config = (plan_context.run_config.get("resources") or {}).get("ct4")
+    built = stack.enter_context(
+        dg.build_resources({"ct4": resource}, resource_config={"ct4": config} if config else None)
+    )
+    ct4: CT4Database = built.ct4
+    return ct4.engine()
 
 
 def _failure_message(event: dg.DagsterEvent) -> str:
@@ -65,14 +128,35 @@ def error_text(error: Any) -> str:
 @dg.executor(name="in_process", config_schema=IN_PROC_CONFIG)
 def registry_closing_executor(init_context: dg.InitExecutorContext) -> RegistryClosingExecutor:
     return RegistryClosingExecutor(
-        retries=RetryMode.from_config(init_context.executor_config["retries"])  # type: ignore[arg-type]
+        InProcessExecutor(
+            retries=RetryMode.from_config(init_context.executor_config["retries"])  # type: ignore[arg-type]
+        )
+    )
+
+
+@dg.executor(
+    name="multiprocess",
+    config_schema=MULTI_PROC_CONFIG,
+    requirements=multiple_process_executor_requirements(),
+)
+def registry_closing_multiprocess_executor(
+    init_context: dg.InitExecutorContext,
+) -> RegistryClosingExecutor:
+    """The same bracket around Dagster's multiprocess executor (one process per step): the
+    liveness then lives in the run worker while each step runs in a process of its own."""
+    return RegistryClosingExecutor(
+        _core_multiprocess_executor_creation(init_context.executor_config)
     )
 
 
 def _op_config(values: dict[str, object]) -> dict[str, object]:
     op_config = {"config": values}
     return {
-        "ops": {"detected_orphans": op_config, "apply_orphan_fixes": op_config},
+        # The steps that read the run's config, named by their ops.
+        "ops": {
+            assets.detected_orphans.op.name: op_config,
+            assets.apply_orphan_fixes.op.name: op_config,
+        },
         # Step-level DEBUG events stay in the event log; the console shows INFO and up.
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }

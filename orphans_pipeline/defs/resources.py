@@ -1,37 +1,103 @@
+"""The resources and run configs of the code location.
+
+Deployment settings reach the resources as `dg.EnvVar`s: the code location names the variable,
+Dagster resolves its value where the resource is set up (the run worker, the sensor's tick),
+and the value (a URL with a password, an SMTP login) never shows in run config or the UI. A
+variable unset when the code location loads leaves the field at its default (the embedded
+server, no alert target...), because Dagster fails a run on an EnvVar whose variable is unset;
+each process that loads the code location (a run worker, the code server) decides with its
+own environment, and nothing reads the environment inside the resources' methods.
+"""
+
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from pydantic import Field
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import db, schema
+from orphans_pipeline.core import alerts, db, embedded, schema, settings
 from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
+from orphans_pipeline.core.vocabulary import RunMode
+
+
+def env_var_if_set(name: str) -> dg.EnvVar | None:
+    """`name` as a Dagster EnvVar when the environment sets it (non-empty), else None.
+
+    Called when the code location loads (`definitions.orphans_definitions`), never at import.
+    """
+    var = dg.EnvVar(name)
+    return var if var.get_value() else None
+
+
+def resolved(name: str, value: str | None) -> str | None:
+    """`value`, once Dagster has resolved it: an EnvVar itself is only a variable's name."""
+    if isinstance(value, dg.EnvVar):
+        raise dg.DagsterInvariantViolationError(
+            f"{name} is the unresolved EnvVar {value.env_var_name}: use the resource as Dagster "
+            "sets it up (a run, a sensor, dg.build_resources), not as constructed"
+        )
+    return value
 
 
 class CT4Database(dg.ConfigurableResource):
     """The CT4 PostgreSQL database the pipeline reads and repairs.
 
-    `database_url` unset means DATABASE_URL, or the embedded server when that is unset too
-    (started, or found running, when a run or a sensor sets the resource up); it is resolved
-    when a run starts, never when the code location loads.
+    `database_url` is the EnvVar DATABASE_URL when the code location loads with it set (see
+    `from_environment`); unset, it means the embedded server under `orphans_home` (the EnvVar
+    ORPHANS_HOME, or the default home of settings), started, or found running, when a run or a
+    sensor sets the resource up, never when the code location loads. Tests pass a URL.
     """
 
     database_url: str | None = Field(
-        default=None, description="postgresql:// URL; default: DATABASE_URL or embedded"
+        default=None, description="postgresql:// URL (DATABASE_URL); unset: the embedded server"
+    )
+    orphans_home: str | None = Field(
+        default=None,
+        description="The embedded server's home (ORPHANS_HOME) when database_url is unset",
     )
     lock_wait_seconds: float = Field(
         default=DEFAULT_LOCK_WAIT_SECONDS,
         description="How long an execute waits for the pipeline's advisory lock",
     )
 
+    @classmethod
+    def from_environment(cls) -> "CT4Database":
+        """The deployment's resource: DATABASE_URL and ORPHANS_HOME as EnvVars where set."""
+        return cls(
+            database_url=env_var_if_set("DATABASE_URL"),
+            orphans_home=env_var_if_set("ORPHANS_HOME"),
+        )
+
+    def home(self) -> Path:
+        home = resolved("orphans_home", self.orphans_home)
+        if home:
+            return Path(home).expanduser().resolve()
+        return settings.default_orphans_home()
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # The code location's explicit start of the embedded server (DATABASE_URL unset): a run
-        # worker or a sensor tick in another process finds it under the same ORPHANS_HOME.
-        if self.database_url is None:
-            db.start_database()
+        # The code location's explicit start of the embedded server: a run worker or a sensor
+        # tick in another process finds it under the same home.
+        if not self.database_url and embedded.running_url(self.home()) is None:
+            embedded.ensure_running(settings.writable_home(self.home()))
+
+    def url(self) -> str:
+        """The SQLAlchemy (psycopg 3) URL; the embedded server's must be running."""
+        url = resolved("database_url", self.database_url)
+        if url:
+            settings.check_database_url("DATABASE_URL", url)
+            return settings.with_driver(url, "psycopg")
+        base = embedded.running_url(self.home())
+        if base is None:
+            raise settings.ConfigError(
+                f"DATABASE_URL is not set and the embedded PostgreSQL under {self.home()} is "
+                "not running: start it with any `orphans-pipeline` command, or set DATABASE_URL"
+            )
+        return settings.with_driver(settings.with_database(base, embedded.CT4_DATABASE), "psycopg")
 
     def engine(self) -> Engine:
-        return db.get_engine(self.database_url)
+        return db.engine_for(self.url())
 
     def ready_engine(self) -> Engine:
         """The engine, once the database is known to carry the project's current schema.
@@ -42,6 +108,66 @@ class CT4Database(dg.ConfigurableResource):
         engine = self.engine()
         schema.require_current(engine)
         return engine
+
+
+# Each field of AlertTargets and the variable it comes from (README, Environment).
+ALERT_ENVIRONMENT = {
+    "webhook_url": "ORPHANS_ALERT_WEBHOOK_URL",
+    "smtp_host": "ORPHANS_ALERT_SMTP_HOST",
+    "smtp_port": "ORPHANS_ALERT_SMTP_PORT",
+    "email_to": "ORPHANS_ALERT_EMAIL_TO",
+    "email_from": "ORPHANS_ALERT_EMAIL_FROM",
+    "smtp_user": "ORPHANS_ALERT_SMTP_USER",
+    "smtp_password": "ORPHANS_ALERT_SMTP_PASSWORD",
+    "smtp_starttls": "ORPHANS_ALERT_SMTP_STARTTLS",
+    "dagster_ui_url": "ORPHANS_DAGSTER_UI_URL",
+    "timeout_seconds": "ORPHANS_ALERT_TIMEOUT_SECONDS",
+    "freshness_days": "ORPHANS_FRESHNESS_DAYS",
+}
+
+
+class AlertTargets(dg.ConfigurableResource):
+    """Where the alert sensors send (webhook, e-mail), how long one attempt may take, where
+    alerts link runs, and when the freshness sensor alerts.
+
+    Every field is the text of its variable (ALERT_ENVIRONMENT), an EnvVar where set when the
+    code location loads; unset, the default of `core.alerts.AlertSettings`. The text is checked
+    by `settings()`, when a sensor ticks: a bad value fails that tick with a message naming the
+    variable. Delivery itself is `core.alerts` (no Dagster there).
+    """
+
+    webhook_url: str | None = Field(default=None, description="ORPHANS_ALERT_WEBHOOK_URL")
+    smtp_host: str | None = Field(default=None, description="ORPHANS_ALERT_SMTP_HOST")
+    smtp_port: str | None = Field(default=None, description="ORPHANS_ALERT_SMTP_PORT (25)")
+    email_to: str | None = Field(
+        default=None, description="ORPHANS_ALERT_EMAIL_TO, comma-separated"
+    )
+    email_from: str | None = Field(default=None, description="ORPHANS_ALERT_EMAIL_FROM")
+    smtp_user: str | None = Field(default=None, description="ORPHANS_ALERT_SMTP_USER")
+    smtp_password: str | None = Field(default=None, description="ORPHANS_ALERT_SMTP_PASSWORD")
+    smtp_starttls: str | None = Field(default=None, description="ORPHANS_ALERT_SMTP_STARTTLS")
+    dagster_ui_url: str | None = Field(default=None, description="ORPHANS_DAGSTER_UI_URL")
+    timeout_seconds: str | None = Field(
+        default=None, description="ORPHANS_ALERT_TIMEOUT_SECONDS (5, at most 60)"
+    )
+    freshness_days: str | None = Field(default=None, description="ORPHANS_FRESHNESS_DAYS (8)")
+
+    @classmethod
+    def from_environment(cls) -> "AlertTargets":
+        """The deployment's resource: each variable that is set, as an EnvVar."""
+        return cls(**{field: env_var_if_set(name) for field, name in ALERT_ENVIRONMENT.items()})
+
+    def settings(self) -> alerts.AlertSettings:
+        return alerts.AlertSettings.parse(
+            {
+                name: resolved(field, getattr(self, field))
+                for field, name in ALERT_ENVIRONMENT.items()
+            }
+        )
+
+    def freshness_limit(self) -> timedelta:
+        days = alerts.parse_freshness_days(resolved("freshness_days", self.freshness_days))
+        return timedelta(days=days)
 
 
 class FixConfig(dg.Config):
@@ -66,7 +192,8 @@ class FixConfig(dg.Config):
     )
 
     def mode(self) -> str:
-        return "execute" if self.execute else "dry_run"
+        # Plain text: it goes into Dagster metadata, whose serializer refuses enum members.
+        return (RunMode.EXECUTE if self.execute else RunMode.DRY_RUN).value
 
     def as_run_config(self) -> dict[str, Any]:
         return {
