@@ -247,3 +247,38 @@ def test_db_upgrade_grants_the_roles_again(
     assert cli.main(["db", "upgrade"]) == 0
     with fresh_engine.connect() as conn:
         assert conn.execute(privilege).scalar_one() is True
+
+
+def test_the_lead_links_view_is_read_only_for_both_roles(granted: dict[str, Engine]) -> None:
+    """orphans.lead_links (revision 0010) is a simple view, hence updatable, and runs with its
+    owner's rights: both roles read it (runs, the queue, the guard on a restored driver link),
+    neither may write canon.identity_links through it."""
+    for engine in granted.values():
+        with engine.connect() as conn:
+            assert conn.execute(text("select count(*) from orphans.lead_links")).scalar_one() > 0
+        assert refused(engine, "delete from orphans.lead_links")
+        assert refused(engine, "update orphans.lead_links set match_rule = 'FORGED'")
+        assert refused(
+            engine,
+            "insert into orphans.lead_links (person_key, source_table, source_pk) "
+            "values (gen_random_uuid(), 'module_ct_migrations', 'forged')",
+        )
+
+
+def test_db_upgrade_grants_the_lead_links_view(
+    granted: dict[str, Engine], fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database whose roles were granted before revision 0010 gets the new view's grant from
+    `db upgrade` (here: the grant taken back, as it was before 0010 created the view)."""
+    from orphans_pipeline import cli
+
+    privilege = text(
+        "select has_table_privilege('orphans_reviewer', 'orphans.lead_links', 'select')"
+    )
+    with fresh_engine.begin() as conn:
+        conn.execute(text("revoke select on orphans.lead_links from orphans_reviewer"))
+        assert conn.execute(privilege).scalar_one() is False
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    assert cli.main(["db", "upgrade"]) == 0
+    with fresh_engine.connect() as conn:
+        assert conn.execute(privilege).scalar_one() is True

@@ -189,3 +189,49 @@ def test_schema_built_revision_by_revision_equals_head_built_at_once(
         step_dump, once_dump = _dump_schema(stepwise), _dump_schema(at_once)
         assert "create view ops.v_driver_orphans" in once_dump.lower()
         assert step_dump == once_dump
+
+
+def test_objects_0010_replaces_keep_their_grants(module_databases: DatabaseFactory) -> None:
+    """0010 recreates ops.v_driver_origin, orphans.lead_row_exists and the guard's function on
+    the shared rules in place (same names, columns, signatures), so a role granted them before
+    keeps its grants through the upgrade, without `db grant`."""
+    engine = module_databases.create_empty()
+    schema.create_ct4(engine)
+    schema.upgrade(engine, "0009")
+    privileges = text(
+        """
+        select
+            has_table_privilege('orphans_reviewer', 'ops.v_driver_origin', 'select'),
+            has_function_privilege(
+                'orphans_reviewer', 'orphans.lead_row_exists(text, text)', 'execute'
+            ),
+            has_function_privilege(
+                'orphans_reviewer', 'orphans.refuse_driver_link_without_lead()', 'execute'
+            )
+        """
+    )
+    with engine.begin() as conn:
+        sql.run(conn, "grants/create_orphans_roles")
+        # PUBLIC's default EXECUTE would hide a lost grant: only the role's own counts here.
+        conn.execute(
+            text(
+                "revoke execute on function orphans.lead_row_exists(text, text), "
+                "orphans.refuse_driver_link_without_lead() from public"
+            )
+        )
+        conn.execute(text("grant select on ops.v_driver_origin to orphans_reviewer"))
+        conn.execute(
+            text(
+                "grant execute on function orphans.lead_row_exists(text, text), "
+                "orphans.refuse_driver_link_without_lead() to orphans_reviewer"
+            )
+        )
+        assert tuple(conn.execute(privileges).one()) == (True, True, True)
+    schema.upgrade(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+    with engine.connect() as conn:
+        assert tuple(conn.execute(privileges).one()) == (True, True, True)
+        source = conn.execute(
+            text("select pg_get_viewdef('ops.v_driver_origin'::regclass)")
+        ).scalar_one()
+    assert "lead_links" in source and "cabinet_source_pk" in source

@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from orphans_pipeline.core import sql
 from orphans_pipeline_tests.ct4 import CT4
 from orphans_pipeline_tests.pipeline_helpers import report_row, run_fix
 
@@ -267,6 +268,44 @@ def test_cabinet_source_pk_is_external_id_else_id(ct4: CT4) -> None:
     run_fix(ct4.engine)
     assert [link["source_pk"] for link in ct4.lead_links(with_external)] == ["EXT-9"]
     assert [link["source_pk"] for link in ct4.lead_links(without_external)] == [plain_pk]
+
+
+def test_cabinet_source_pk_function_is_the_convention_and_uses_its_index(ct4: CT4) -> None:
+    """orphans.cabinet_source_pk is the one spelling of the cabinet convention; inlined by the
+    planner, a comparison of it uses the expression index of revision 0001 (a function call
+    the planner kept would not match the index, and the lookup would scan every lead)."""
+    with ct4.engine.begin() as conn:
+        values = conn.execute(
+            text(
+                "select orphans.cabinet_source_pk('EXT-9', 7), "
+                "orphans.cabinet_source_pk(null, 7), orphans.cabinet_source_pk('', 7)"
+            )
+        ).one()
+        assert tuple(values) == ("EXT-9", "7", "")
+        conn.execute(text("set local enable_seqscan = off"))
+        plan = "\n".join(
+            conn.execute(
+                text(
+                    "explain (costs off) select lead.id from public.module_ct_cabinet_leads "
+                    "as lead where orphans.cabinet_source_pk(lead.external_id, lead.id) = 'EXT-9'"
+                )
+            ).scalars()
+        )
+    assert "module_ct_cabinet_leads_source_pk_idx" in plan, plan
+
+
+@pytest.mark.parametrize("name", ["checks/count_operational_orphans", "pipeline/detect_orphans"])
+def test_no_lead_link_stays_an_anti_join_through_the_view(ct4: CT4, name: str) -> None:
+    """orphans.lead_links is pulled up into the statements that read it: "has no lead link"
+    plans as an anti-join on canon.identity_links, never as a subplan run once per driver."""
+    params = {"run_id": "plan", "row_limit": None}
+    with ct4.engine.begin() as conn:
+        plan = "\n".join(
+            conn.execute(text("explain (costs off) " + sql.load_text(name)), params).scalars()
+        )
+        conn.rollback()
+    assert "Anti Join" in plan, plan
+    assert "SubPlan" not in plan, plan
 
 
 def test_events_of_other_tables_are_ignored_at_every_level(ct4: CT4) -> None:

@@ -9,16 +9,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orphans_pipeline.core import sql
-
-STATUSES = ("quarantined", "resolved_relinked", "resolved_created_lead", "purged")
-REASONS = (
-    "no_lead_no_events",
-    "no_lead_has_events_repair_failed",
-    "legacy_driver_without_origin",
-    "manual_detection",
-    "no_lead_has_events",
+from orphans_pipeline.core import quarantine, sql
+from orphans_pipeline.core.vocabulary import (
+    DECISIONS,
+    DetectedReason,
+    OrphanStatus,
 )
+
+# The filters the queue accepts, in the order the page lists them.
+STATUSES = tuple(OrphanStatus)
+REASONS = tuple(DetectedReason)
 MAX_PAGE_SIZE = 500
 
 
@@ -100,8 +100,8 @@ def orphan_metrics(engine: Engine) -> dict[str, Any]:
         "total_orphans": int(row["total_orphans"] or 0),
         "by_status": by_status,
         "by_reason": by_reason,
-        "quarantined": by_status["quarantined"],
-        "resolved_relinked": by_status["resolved_relinked"],
+        "quarantined": by_status[OrphanStatus.QUARANTINED],
+        "resolved_relinked": by_status[OrphanStatus.RESOLVED_RELINKED],
         "with_lead_events": int(row["with_lead_events"]),
         "without_lead_events": int(row["without_lead_events"]),
         "last_updated_at": row["last_updated_at"],
@@ -204,8 +204,8 @@ def driver_detail(engine: Engine, driver_id: str) -> dict[str, Any] | None:
     detail["last_action"] = last_action
     detail["is_undoable"] = bool(
         last is not None
-        and last["actor"] != "pipeline"
-        and last_action in ("relink", "create-lead", "purge")
+        and last["actor"] != quarantine.PIPELINE_ACTOR
+        and last_action in DECISIONS
         and last["to_status"] == detail["status"]
     )
     return detail

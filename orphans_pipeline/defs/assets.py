@@ -7,6 +7,9 @@ import dagster as dg
 
 from orphans_pipeline.core import catalog, classify, detect, fix, integrity, quarantine, runs, views
 from orphans_pipeline.core.faults import crash_point
+
+# Dagster serializes its definitions and refuses Enum members: it is given their strings.
+from orphans_pipeline.core.vocabulary import AssetName
 from orphans_pipeline.defs.metadata import (
     OWNERS,
     QUARANTINE_FRESHNESS,
@@ -32,6 +35,7 @@ def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
 
 
 @dg.asset(
+    name=AssetName.DETECTED_ORPHANS.value,
     group_name=GROUP,
     kinds={"postgres"},
     owners=OWNERS,
@@ -68,6 +72,7 @@ def detected_orphans(
 
 
 @dg.asset(
+    name=AssetName.CLASSIFIED_ORPHANS.value,
     group_name=GROUP,
     kinds={"postgres"},
     owners=OWNERS,
@@ -86,7 +91,7 @@ def classified_orphans(context: dg.AssetExecutionContext, ct4: CT4Database) -> d
 
 
 RELINKED_LINKS = dg.AssetSpec(
-    "relinked_links",
+    AssetName.RELINKED_LINKS.value,
     group_name=GROUP,
     kinds={"postgres"},
     owners=OWNERS,
@@ -101,7 +106,7 @@ RELINKED_LINKS = dg.AssetSpec(
     ),
 )
 DRIVER_ORPHAN_QUARANTINE = dg.AssetSpec(
-    "driver_orphan_quarantine",
+    AssetName.DRIVER_ORPHAN_QUARANTINE.value,
     group_name=GROUP,
     kinds={"postgres"},
     owners=OWNERS,
@@ -179,8 +184,8 @@ def apply_orphan_fixes(
         # A dry run must not look like an update: observations, never materializations.
         note = "DRY RUN: nothing was written; the figures are what an execute would do."
         for key, metadata in (
-            ("relinked_links", link_metadata),
-            ("driver_orphan_quarantine", quarantine_metadata),
+            (AssetName.RELINKED_LINKS.value, link_metadata),
+            (AssetName.DRIVER_ORPHAN_QUARANTINE.value, quarantine_metadata),
         ):
             context.log_event(
                 dg.AssetObservation(
@@ -199,11 +204,11 @@ def apply_orphan_fixes(
         return
     by_status = integrity.count_quarantine_by_status(engine)
     yield dg.MaterializeResult(
-        asset_key="relinked_links",
+        asset_key=AssetName.RELINKED_LINKS.value,
         metadata={**link_metadata, **row_count(catalog.count_identity_links(engine))},
     )
     yield dg.MaterializeResult(
-        asset_key="driver_orphan_quarantine",
+        asset_key=AssetName.DRIVER_ORPHAN_QUARANTINE.value,
         metadata={
             **quarantine_metadata,
             "quarantine_rows_written": applied.quarantine_rows_written,
@@ -215,6 +220,7 @@ def apply_orphan_fixes(
 
 
 @dg.asset(
+    name=AssetName.OPS_VIEWS.value,
     group_name=GROUP,
     kinds={"postgres"},
     owners=OWNERS,

@@ -5,6 +5,7 @@ last execute's evaluations."""
 import dagster as dg
 
 from orphans_pipeline.core import integrity
+from orphans_pipeline.core.vocabulary import AssetName, CheckName
 from orphans_pipeline.defs.assets import ops_views
 from orphans_pipeline.defs.resources import CT4Database
 
@@ -26,6 +27,7 @@ def _result(
 
 @dg.asset_check(
     asset=ops_views,
+    name=CheckName.NO_OPERATIONAL_ORPHANS.value,
     blocking=True,
     description=(
         "domain.md's integrity query: driver links whose person has no lead link and whose "
@@ -42,6 +44,7 @@ def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset=ops_views,
+    name=CheckName.OPS_VIEWS_EXCLUDE_QUARANTINED_DRIVERS.value,
     blocking=True,
     description=(
         "No quarantined or purged driver appears in any ops view (operational drivers, funnel, "
@@ -57,7 +60,8 @@ def ops_views_exclude_quarantined_drivers(ct4: CT4Database) -> dg.AssetCheckResu
 
 
 @dg.asset_check(
-    asset="driver_orphan_quarantine",
+    asset=AssetName.DRIVER_ORPHAN_QUARANTINE.value,
+    name=CheckName.QUARANTINE_HAS_AUDIT_TRAIL.value,
     description=(
         "Every quarantine row has its reason, creation_rule and evidence, and its current "
         "status is the last transition of its history."

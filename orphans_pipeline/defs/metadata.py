@@ -6,6 +6,8 @@ from typing import Any
 
 import dagster as dg
 
+from orphans_pipeline.core.vocabulary import OrphanStatus
+
 # Who answers for the assets: shown as the asset's owner in the catalog.
 OWNERS = ["team:ct4-data"]
 # The last successful execute older than this is overdue (the weekly run plus a day): the same
@@ -70,7 +72,7 @@ TABLE_COLUMNS: dict[str, list[dg.TableColumn]] = {
         _column(
             "status",
             "orphan_status",
-            "quarantined, resolved_relinked, resolved_created_lead or purged",
+            ", ".join(OrphanStatus),
             False,
         ),
         _column("resolved_at", "timestamptz", "when it left the quarantine"),

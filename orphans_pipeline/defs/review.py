@@ -6,11 +6,14 @@ import dagster as dg
 from pydantic import Field
 
 from orphans_pipeline.core import integrity, review, views
+from orphans_pipeline.core.vocabulary import AssetName, JobName
 from orphans_pipeline.defs.metadata import numeric
 from orphans_pipeline.defs.resources import CT4Database
 
 
 class ReviewConfig(dg.Config):
+    # The values of ReviewAction (a test holds them equal): a Literal of strings, because
+    # Dagster's config would take an Enum by its member names (RELINK), not its values.
     action: Literal["relink", "create-lead", "purge", "undo"] = Field(
         description="relink, create-lead, purge, or undo the driver's last review action"
     )
@@ -53,13 +56,14 @@ def apply_review_decision(
     context.log.info("Applied: %s", summary)
     context.log_event(
         dg.AssetMaterialization(
-            asset_key="driver_orphan_quarantine",
+            asset_key=AssetName.DRIVER_ORPHAN_QUARANTINE.value,
             description=summary,
             metadata={
-                "review_action": outcome.action,
+                # Plain strings: Dagster refuses to serialize Enum members (the vocabulary's).
+                "review_action": str(outcome.action),
                 "driver_id": outcome.driver_id,
                 "reviewer": outcome.reviewer,
-                "to_status": outcome.to_status,
+                "to_status": str(outcome.to_status),
                 "history_id": outcome.history_id or 0,
                 **numeric(integrity.count_quarantine_by_status(engine), prefix="status_"),
             },
@@ -67,12 +71,13 @@ def apply_review_decision(
     )
     context.log_event(
         dg.AssetMaterialization(
-            asset_key="ops_views", metadata=numeric(views.count_ops_views(engine))
+            asset_key=AssetName.OPS_VIEWS.value, metadata=numeric(views.count_ops_views(engine))
         )
     )
 
 
 @dg.job(
+    name=JobName.REVIEW.value,
     executor_def=dg.in_process_executor,
     tags={"orphans/pipeline": "review"},
     description="One reviewer decision (relink, create-lead, purge, undo); a preview by default.",

@@ -36,6 +36,9 @@ begin
         pg_get_serial_sequence('canon.driver_orphan_quarantine_history', 'id')
     );
     grant select, insert, update, delete on all tables in schema orphans to orphans_pipeline;
+    -- orphans.lead_links is a simple, hence updatable, view of canon.identity_links read with
+    -- its owner's rights: writing through it would bypass the grants above (read only).
+    revoke insert, update, delete on orphans.lead_links from orphans_pipeline;
     grant execute on all functions in schema orphans to orphans_pipeline;
     grant select on all tables in schema ops to orphans_pipeline;
     if current_setting('server_version_num')::int >= 170000 then

@@ -18,7 +18,9 @@ begin
         public.orphans_pipeline_alembic_version,
         canon.driver_orphan_quarantine,
         canon.driver_orphan_quarantine_history,
-        orphans.runs
+        orphans.runs,
+        -- the lead-link rule: the queue's reads and the guard's check on a restored driver link
+        orphans.lead_links
     to orphans_reviewer;
     grant select, insert, delete on canon.identity_links to orphans_reviewer;
     grant insert, delete on public.module_ct_migrations, observational.lead_events

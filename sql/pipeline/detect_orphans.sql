@@ -1,7 +1,7 @@
 -- detect_orphans: stage run :run_id's candidates in orphans.run_candidates. A candidate is an
--- orphan (a driver link whose person has no lead link) whose driver is not purged, or a
--- quarantine row still `quarantined` (re-evaluated every run). The first :row_limit candidates
--- by driver_id are taken (all of them when :row_limit is NULL).
+-- orphan (a driver link whose person has no lead link: orphans.lead_links) whose driver is not
+-- purged, or a quarantine row still `quarantined` (re-evaluated every run). The first
+-- :row_limit candidates by driver_id are taken (all of them when :row_limit is NULL).
 -- Returns nothing; the statement's row count is the number of candidates.
 insert into orphans.run_candidates (
     run_id,
@@ -28,9 +28,8 @@ orphan_links as (
     from driver_links
     where not exists (
         select 1
-        from canon.identity_links as lead_link
+        from orphans.lead_links as lead_link
         where lead_link.person_key = driver_links.person_key
-            and lead_link.source_table = any (orphans.lead_tables())
     )
     and not exists (
         select 1

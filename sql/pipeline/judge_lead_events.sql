@@ -4,8 +4,9 @@
 --   driver_decided (a reviewer resolved it since detection: its person has a lead link),
 --   no_person (the candidate has no person), lead_row_missing, conflict (the lead row is linked
 --   to another person: never taken from its owner), already_linked (to this person), usable.
--- Lead rows are looked up once per distinct lead, by domain.md's source_pk convention (the
--- same as orphans.lead_row_exists, which single lookups use). Returns nothing.
+-- Lead rows are looked up once per distinct lead, by domain.md's source_pk convention (cabinet:
+-- orphans.cabinet_source_pk; the same as orphans.lead_row_exists, which single lookups use).
+-- The lead link of driver_decided is orphans.lead_links. Returns nothing.
 with strong_leads as (
     select distinct
         event.source_table,
@@ -22,7 +23,7 @@ existing_leads as (
         and exists (
             select 1
             from public.module_ct_cabinet_leads as lead
-            where coalesce(lead.external_id, lead.id::text) = strong_leads.source_pk
+            where orphans.cabinet_source_pk(lead.external_id, lead.id) = strong_leads.source_pk
         )
     union all
     select strong_leads.source_table, strong_leads.source_pk
@@ -58,9 +59,8 @@ judged as materialized (
             when quarantine.status in ('resolved_relinked', 'resolved_created_lead')
                 and exists (
                     select 1
-                    from canon.identity_links as lead_link
+                    from orphans.lead_links as lead_link
                     where lead_link.person_key = event.person_key
-                        and lead_link.source_table = any (orphans.lead_tables())
                 ) then 'driver_decided'
             when event.person_key is null then 'no_person'
             when existing_leads.source_pk is null then 'lead_row_missing'

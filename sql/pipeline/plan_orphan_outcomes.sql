@@ -1,5 +1,5 @@
 -- plan_orphan_outcomes: each candidate's outcome for run :run_id, judged on the final state
--- (its person has a lead link, or gets one from this run's created links):
+-- (its person has a lead link in orphans.lead_links, or gets one from this run's created links):
 --   resolved_relinked: action `relinked` (this run linked a lead) or `released` (the person
 --     gained a lead link some other way); a re-evaluated row keeps its reason, a new one gets
 --     no_lead_has_events (no_lead_no_events if it had no event at all);
@@ -47,9 +47,8 @@ with candidates as (
             or quarantine.status = 'quarantined'
             or not exists (
                 select 1
-                from canon.identity_links as lead_link
+                from orphans.lead_links as lead_link
                 where lead_link.person_key = candidate.person_key
-                    and lead_link.source_table = any (orphans.lead_tables())
                     and not exists (
                         select 1
                         from orphans.run_links as planned
@@ -139,9 +138,8 @@ persons_with_lead as materialized (
     from (select distinct person_key from candidates) as candidate_persons
     where exists (
         select 1
-        from canon.identity_links as lead_link
+        from orphans.lead_links as lead_link
         where lead_link.person_key = candidate_persons.person_key
-            and lead_link.source_table = any (orphans.lead_tables())
     )
     union
     select created_links.person_key

@@ -2,7 +2,7 @@
 -- quarantine row as ops.v_driver_orphans shows it (with the evidence the pipeline recorded),
 -- its public.drivers row (phone and license also normalised as the rules compare them), its
 -- registry person, its driver link as it is now (null once purged) and whether the person has a
--- lead link now. Returns zero or one row.
+-- lead link now (orphans.lead_links). Returns zero or one row.
 select
     orphan.driver_id,
     orphan.person_key::text as person_key,
@@ -39,9 +39,8 @@ select
     driver_link.evidence as driver_link_evidence,
     exists (
         select 1
-        from canon.identity_links as lead_link
+        from orphans.lead_links as lead_link
         where lead_link.person_key = orphan.person_key
-            and lead_link.source_table = any (orphans.lead_tables())
     ) as person_has_lead_link
 from ops.v_driver_orphans as orphan
 left join canon.identity_registry as registry

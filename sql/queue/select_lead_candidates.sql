@@ -1,8 +1,9 @@
 -- select_lead_candidates: the lead rows that driver :driver_id's considered lead events point at
 -- (the events the pipeline recorded in its quarantine row's evidence_json, with their level and
 -- why they were or were not used), each looked up now: whether the lead row exists (by
--- domain.md's source_pk convention), what it says (name, phone, license, date), and which
--- person owns it through a link (with that person's name and driver ids), if any.
+-- domain.md's source_pk convention, orphans.cabinet_source_pk for cabinet leads), what it says
+-- (name, phone, license, date), and which person owns it through a link (with that person's
+-- name and driver ids), if any.
 -- Returns one row per considered event, strongest level first.
 with quarantine as (
     select
@@ -54,7 +55,7 @@ described as (
     from considered
     left join public.module_ct_cabinet_leads as cabinet
         on considered.source_table = 'module_ct_cabinet_leads'
-        and coalesce(cabinet.external_id, cabinet.id::text) = considered.source_pk
+        and orphans.cabinet_source_pk(cabinet.external_id, cabinet.id) = considered.source_pk
     left join public.module_ct_scouting_daily as scouting
         on considered.source_table = 'module_ct_scouting_daily'
         and scouting.id = orphans.source_pk_id(considered.source_pk)
