@@ -1,11 +1,13 @@
 """Schema creation, migrations (idempotent, adopting CT4's migration 014), the append-only
 history and the prevention guard."""
 
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, delete, func, select, text, update
+from psycopg import sql as psql
+from sqlalchemy import Engine, TextClause, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import guard, schema, settings
@@ -144,6 +146,54 @@ def test_guard_passes_a_lead_and_driver_link_written_in_one_transaction(
             )
         )
     assert len(ct4.rows("canon.identity_links", person_key=person)) == 2
+
+
+def _with_role(statement: str, role: str) -> TextClause:
+    return text(psql.SQL(statement).format(role=psql.Identifier(role)).as_string())
+
+
+def test_guard_answers_a_writer_with_no_rights_in_the_orphans_schema(
+    fresh_engine: Engine,
+) -> None:
+    """CT4's own ingestion may write identity links without holding anything in the schema
+    orphans: it gets the guard's refusal (or its pass), never "permission denied" from the
+    guard's own lookup (revision 0011: the guard checks with its owner's rights)."""
+    ct4 = CT4(fresh_engine)
+    person, other = ct4.person(), ct4.person()
+    pk = ct4.lead("module_ct_scouting_daily")
+    role = f"ct4_ingestion_{uuid.uuid4().hex[:8]}"
+    with fresh_engine.begin() as conn:
+        conn.execute(_with_role("create role {role} nologin", role))
+        conn.execute(_with_role("grant usage on schema canon to {role}", role))
+        conn.execute(_with_role("grant select, insert on canon.identity_links to {role}", role))
+        conn.execute(_with_role("grant usage on all sequences in schema canon to {role}", role))
+    links = ct4.table("canon.identity_links")
+    try:
+        with pytest.raises(DBAPIError) as raised, fresh_engine.begin() as conn:
+            conn.execute(_with_role("set local role {role}", role))
+            _insert_driver_link(conn, ct4, other, "INGEST-1")
+        assert "has no lead link" in str(raised.value)
+        assert "permission denied" not in str(raised.value)
+        with fresh_engine.begin() as conn:
+            conn.execute(_with_role("set local role {role}", role))
+            conn.execute(
+                links.insert().values(
+                    person_key=person,
+                    source_table="module_ct_scouting_daily",
+                    source_pk=pk,
+                    snapshot_date=func.now(),
+                    match_rule="LEAD",
+                    match_score=100,
+                    confidence_level="HIGH",
+                )
+            )
+            _insert_driver_link(conn, ct4, person, "INGEST-2")
+        assert len(ct4.rows("canon.identity_links", source_pk="INGEST-2")) == 1
+        assert ct4.rows("canon.identity_links", source_pk="INGEST-1") == []
+    finally:
+        with fresh_engine.begin() as conn:
+            conn.execute(_with_role("drop owned by {role}", role))
+            conn.execute(_with_role("drop role {role}", role))
 
 
 def test_guard_setting_off_lets_legacy_orphans_in(fresh_engine: Engine) -> None:
