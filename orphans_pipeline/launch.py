@@ -245,7 +245,9 @@ def run_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
         if event.is_step_failure and failure is not None:
             errors.append(f"{event.step_key}: {error_text(failure)}")
         elif event.event_type == dg.DagsterEventType.RUN_FAILURE and not errors:
-            errors.append(event.message or "the run failed")
+            # A run that failed before its first step (its executor could not open the run's
+            # database session) carries the cause itself.
+            errors.append(error_text(failure) if failure else event.message or "the run failed")
     return errors
 
 

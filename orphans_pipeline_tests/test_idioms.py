@@ -10,10 +10,12 @@ import textwrap
 from pathlib import Path
 
 import dagster as dg
+import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import demo, runs, settings
+from orphans_pipeline import launch
+from orphans_pipeline.core import demo, runs, schema, settings
 from orphans_pipeline.defs import assets, checks
 from orphans_pipeline.defs.jobs import (
     DRY_RUN_ASSETS,
@@ -23,6 +25,8 @@ from orphans_pipeline.defs.jobs import (
 )
 from orphans_pipeline.defs.resources import AlertTargets, CT4Database
 from orphans_pipeline_tests.conftest import url_of
+from orphans_pipeline_tests.ct4 import snapshot
+from orphans_pipeline_tests.pipeline_helpers import execute_run
 
 # The variables of README's Environment table that the code location could read.
 PROJECT_VARIABLES = (
@@ -241,3 +245,32 @@ def test_the_liveness_holds_across_steps_run_in_processes_of_their_own(
     row = runs.get_run(fresh_engine, result.run_id)
     assert row is not None and row["status"] == "succeeded" and row["mode"] == "dry_run"
     assert runs.live_run_ids(fresh_engine, [result.run_id]) == set()  # released at the end
+
+
+TABLES = schema.CT4_TABLES + schema.OWNED_TABLES
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_a_run_whose_liveness_session_cannot_open_stops_before_any_step(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without its session, a working run would look dead to the dead-run check, which would
+    fail it while it writes: the executor stops the run before its first step, with the
+    database's error, and nothing is registered or written."""
+    demo.load_demo_data(fresh_engine, 200, seed=6)
+    before = snapshot(fresh_engine, TABLES)
+
+    def refuse(self: runs.RunLiveness) -> runs.RunLiveness:
+        raise psycopg.OperationalError("connection refused (the liveness session)")
+
+    monkeypatch.setattr(runs.RunLiveness, "hold", refuse)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = execute_run(fresh_engine, execute=True, raise_on_error=False, instance=instance)
+        assert not result.success
+        assert [event for event in result.all_events if event.is_step_start] == []
+        # What the CLI and the API report of the run: the database's error.
+        assert launch.run_errors(instance, result.run_id) == [
+            "OperationalError: connection refused (the liveness session)"
+        ]
+    assert runs.get_run(fresh_engine, result.run_id) is None
+    assert snapshot(fresh_engine, TABLES) == before

@@ -75,14 +75,11 @@ class RegistryClosingExecutor(Executor):
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[dg.DagsterEvent]:
         run_id = plan_context.run_id
         with ExitStack() as stack:
-            liveness: runs.RunLiveness | None = None
-            try:
-                engine = _run_engine(plan_context, stack)
-                liveness = stack.enter_context(runs.RunLiveness(engine, run_id))
-            except Exception as exc:  # the database is unreachable or misconfigured
-                # The first step meets the same error and fails the run with it, as a step
-                # failure the alerts and the CLI report; failing here would hide it.
-                plan_context.log.warning(f"run {run_id}: no liveness session ({exc})")
+            # No step runs without the session: a run working without it would look dead to
+            # the dead-run check, which would fail it while it writes. The run fails here, before
+            # anything is read or written, with the database's error (launch.run_errors).
+            engine = _run_engine(plan_context, stack)
+            liveness = stack.enter_context(runs.RunLiveness(engine, run_id))
             error: str | None = None
             try:
                 for event in self.inner.execute(plan_context, execution_plan):
@@ -95,8 +92,7 @@ class RegistryClosingExecutor(Executor):
             finally:
                 # Closed before the session is released (leaving the `with`): a running row
                 # never lacks its session.
-                if liveness is not None:
-                    runs.close_open_run(liveness.engine, run_id, error=error)
+                runs.close_open_run(liveness.engine, run_id, error=error)
 
 
 def _run_engine(plan_context: Any, stack: ExitStack) -> Engine:
