@@ -7,8 +7,10 @@ process decides with its own environment. The schedules' timezone is read there,
 because a schedule's `execution_timezone` takes no `EnvVar`; the resources get `dg.EnvVar`s
 (defs/resources.py), which Dagster resolves where they are set up.
 
-`defs`, kept for the callers that import it (the CLI's launches, the tests), is that load,
-done on each access (a module `__getattr__`), so it follows the environment of the moment.
+`defs`, kept for the callers that name it (`launch.fix_job_definition`, for the in-process
+runs of the tests and the benchmark; the tests), is that load, built on each access of the
+attribute (a module `__getattr__`): `from orphans_pipeline.definitions import defs` takes the
+load of the moment it runs.
 """
 
 import os

@@ -31,18 +31,12 @@ from orphans_pipeline.core.vocabulary import JobName, RunMode
 from orphans_pipeline.defs.jobs import error_text
 from orphans_pipeline.defs.reconcile import (
     HOST_TAG,
-    IN_PROGRESS,
-    RUNNING,
-    START_GRACE_SECONDS,
     busy_run_ids,
     reconcile,
     settle_registry,
 )
 
 __all__ = [
-    "IN_PROGRESS",
-    "RUNNING",
-    "START_GRACE_SECONDS",
     "LaunchOutcome",
     "busy_run_ids",
     "create_and_launch",

@@ -25,7 +25,6 @@ from orphans_pipeline.core import db, fix, reports, runs, schema
 from orphans_pipeline.core.vocabulary import JobName
 
 LOG = logging.getLogger(__name__)
-IN_PROGRESS = launch.IN_PROGRESS
 DRIVERS_SHOWN = 100
 
 

@@ -6,9 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import guard, sql
-
-# The actor of every change a run makes; reviewers may not take this name.
-PIPELINE_ACTOR = "pipeline"
+from orphans_pipeline.core.vocabulary import PIPELINE_ACTOR
 
 
 def plan_orphan_outcomes(conn: Connection, run_id: str) -> int:

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orphans_pipeline.core import quarantine, sql
+from orphans_pipeline.core import sql
 from orphans_pipeline.core.vocabulary import (
     DECISIONS,
+    PIPELINE_ACTOR,
     DetectedReason,
     OrphanStatus,
 )
@@ -204,7 +205,7 @@ def driver_detail(engine: Engine, driver_id: str) -> dict[str, Any] | None:
     detail["last_action"] = last_action
     detail["is_undoable"] = bool(
         last is not None
-        and last["actor"] != quarantine.PIPELINE_ACTOR
+        and last["actor"] != PIPELINE_ACTOR
         and last_action in DECISIONS
         and last["to_status"] == detail["status"]
     )

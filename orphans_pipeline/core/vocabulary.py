@@ -50,6 +50,8 @@ ACTION_OUTCOME: dict[ReviewAction, OrphanStatus] = {
     ReviewAction.PURGE: OrphanStatus.PURGED,
     ReviewAction.UNDO: OrphanStatus.QUARANTINED,
 }
+# The history's actor of every change the pipeline's runs make (a reviewer may never take it).
+PIPELINE_ACTOR = "pipeline"
 # The decisions (undo is not one: it takes the last decision back).
 DECISIONS = (ReviewAction.RELINK, ReviewAction.CREATE_LEAD, ReviewAction.PURGE)
 

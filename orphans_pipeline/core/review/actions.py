@@ -19,13 +19,11 @@ from orphans_pipeline.core.review.refusals import ReviewConflict, ReviewNotFound
 from orphans_pipeline.core.vocabulary import (
     ACTION_OUTCOME,
     DECISIONS,
+    PIPELINE_ACTOR,
     LeadTable,
     OrphanStatus,
     ReviewAction,
 )
-
-# The pipeline's own actor in the history: its transitions are never a review to undo.
-PIPELINE_ACTOR = "pipeline"
 
 
 @dataclass

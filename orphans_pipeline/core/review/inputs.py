@@ -3,11 +3,12 @@
 import unicodedata
 
 from orphans_pipeline.core.review.refusals import ReviewRefused
+from orphans_pipeline.core.vocabulary import PIPELINE_ACTOR
 
 MAX_TEXT = 2000
 # Actor names that are the pipeline's, or read as if they were: never a reviewer's.
 RESERVED_ACTORS = frozenset(
-    {"pipeline", "orphans_pipeline", "orphans-pipeline", "orphans pipeline", "system"}
+    {PIPELINE_ACTOR, "orphans_pipeline", "orphans-pipeline", "orphans pipeline", "system"}
 )
 # Control and format characters (newlines, escape sequences, bidirectional overrides): they
 # could forge lines or hide text where names and notes are printed.
