@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from orphans_pipeline import cli
-from orphans_pipeline.core import review, schema
+from orphans_pipeline.core import queue, review, schema
 from orphans_pipeline.definitions import build_definitions
 from orphans_pipeline.defs.resources import CT4Database
 from orphans_pipeline_tests.ct4 import CT4, snapshot
@@ -161,6 +161,40 @@ def test_undo_purge_restores_the_exact_link(ct4: CT4) -> None:
 def test_undo_refuses_a_pipeline_transition(ct4: CT4) -> None:
     with pytest.raises(review.ReviewRefused, match="not a review action"):
         act(ct4, "undo")
+
+
+def test_the_page_offers_undo_exactly_when_the_core_accepts_it(ct4: CT4) -> None:
+    """One test of "the last transition is a reviewer's decision" (review_decision), read by
+    the undo action, the detail view and the queue's rows alike: a relink is undoable
+    everywhere; a row a run wrote (a run id, whoever it names) nowhere."""
+    pk = ct4.lead(SCOUTING)
+    act(ct4, "relink", driver_id="Q1", source_table=SCOUTING, source_pk=pk)
+
+    def offered(driver_id: str) -> tuple[bool, bool]:
+        detail = queue.driver_detail(ct4.engine, driver_id)
+        [row] = queue.review_queue_page(ct4.engine, status=None, driver_id=driver_id).orphans
+        assert detail is not None
+        return detail["is_undoable"], row["is_undoable"]
+
+    assert offered("Q1") == (True, True)
+    assert offered("Q2") == (False, False)  # its last transition is the run's
+    # A decision-looking row a run wrote (as only the owner can, bypassing the trigger's
+    # actor): the core refuses to undo it, so neither the detail nor the queue offers it.
+    history = ct4.table("canon.driver_orphan_quarantine_history")
+    with ct4.engine.begin() as conn:
+        conn.execute(
+            history.insert().values(
+                driver_id="Q2",
+                from_status="quarantined",
+                to_status="quarantined",
+                actor="ana",
+                run_id="a-run",
+                evidence={"action": "purge"},
+            )
+        )
+    assert offered("Q2") == (False, False)
+    with pytest.raises(review.ReviewRefused, match="not a review action"):
+        act(ct4, "undo", driver_id="Q2")
 
 
 def write_csv(path: Path, rows: list[str]) -> Path:

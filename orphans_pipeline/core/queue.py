@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import sql
+from orphans_pipeline.core.review.history import review_decision
 from orphans_pipeline.core.vocabulary import (
     DECISIONS,
     PIPELINE_ACTOR,
@@ -166,6 +167,8 @@ def _queue_rows(conn: Connection, params: dict[str, Any], page: int) -> list[dic
         conn,
         "queue/select_review_queue_page",
         page_offset=(page - 1) * params["page_size"],
+        pipeline_actor=PIPELINE_ACTOR,
+        decisions=[str(action) for action in DECISIONS],
         **params,
     ).mappings()
     return [dict(row) for row in rows]
@@ -195,18 +198,15 @@ def driver_detail(engine: Engine, driver_id: str) -> dict[str, Any] | None:
     detail = dict(row)
     evidence = detail.get("evidence_json") or {}
     last = history[-1] if history else None
-    last_action = ((last or {}).get("evidence") or {}).get("action")
+    decision = review_decision(last)
     detail["driver_link_rule"] = (evidence.get("driver_link") or {}).get("match_rule")
     detail["driver_link_recorded_evidence"] = (evidence.get("driver_link") or {}).get("evidence")
     detail["events_total"] = int(evidence.get("lead_events_count") or 0)
     detail["candidates"] = candidates
     detail["history"] = history
-    # The same test as review._undo, so the page offers undo exactly when the core accepts it.
-    detail["last_action"] = last_action
+    # The test of review.actions.undo, so the page offers undo exactly when the core accepts it.
+    detail["last_action"] = decision
     detail["is_undoable"] = bool(
-        last is not None
-        and last["actor"] != PIPELINE_ACTOR
-        and last_action in DECISIONS
-        and last["to_status"] == detail["status"]
+        last is not None and decision is not None and last["to_status"] == detail["status"]
     )
     return detail

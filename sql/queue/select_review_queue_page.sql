@@ -6,7 +6,8 @@
 -- found through the drivers' key indexes and the quarantine's id-prefix index.
 -- Ordered by :sort: 'oldest' (detected_at ascending), 'newest' (descending) or 'driver_id';
 -- ties by driver_id. Each row says whether its last transition is a review action that undo can
--- reverse (is_undoable, with last_action). Returns one row per orphan on the page with the
+-- reverse (is_undoable, with last_action): not a run's (:pipeline_actor, or a run id), one of
+-- :decisions, to the driver's current status (review.actions.undo's test). Returns one row per orphan on the page with the
 -- filtered total; when the page lies past the end, one row with total only (driver_id null).
 with search as (
     select
@@ -123,8 +124,9 @@ select
     orphan.*,
     last_change.action as last_action,
     coalesce(
-        last_change.actor <> 'pipeline'
-        and last_change.action in ('relink', 'create-lead', 'purge')
+        last_change.actor <> cast(:pipeline_actor as text)
+        and last_change.run_id is null
+        and last_change.action = any(cast(:decisions as text[]))
         and last_change.to_status = orphan.status,
         false
     ) as is_undoable
@@ -136,6 +138,7 @@ left join ops.v_driver_orphans as orphan
 left join lateral (
     select
         history.actor,
+        history.run_id,
         history.to_status::text as to_status,
         history.evidence ->> 'action' as action
     from canon.driver_orphan_quarantine_history as history

@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from orphans_pipeline.core import guard, sql
-from orphans_pipeline.core.review.history import history_rows
+from orphans_pipeline.core.review.history import history_rows, review_decision
 from orphans_pipeline.core.review.inputs import clean, reviewer_name
 from orphans_pipeline.core.review.refusals import ReviewConflict, ReviewNotFound, ReviewRefused
 from orphans_pipeline.core.vocabulary import (
     ACTION_OUTCOME,
     DECISIONS,
-    PIPELINE_ACTOR,
     LeadTable,
     OrphanStatus,
     ReviewAction,
@@ -219,11 +218,8 @@ def undo(conn: Connection, driver_id: str, reviewer: str, notes: str) -> ReviewO
     history = history_rows(conn, driver_id)
     last = history[-1] if history else None
     evidence = (last or {}).get("evidence") or {}
-    action = evidence.get("action")
-    by_pipeline = last is not None and (
-        last["actor"] == PIPELINE_ACTOR or last["run_id"] is not None
-    )
-    if last is None or by_pipeline or action not in DECISIONS:
+    action = review_decision(last)
+    if last is None or action is None:
         raise ReviewRefused(
             f"undo refused: the last transition of driver {driver_id!r} is not a review "
             f"action ({', '.join(DECISIONS[:-1])} or {DECISIONS[-1]})"

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Engine
 from orphans_pipeline.core import sql
 from orphans_pipeline.core.review.inputs import clean
 from orphans_pipeline.core.review.refusals import ReviewNotFound
+from orphans_pipeline.core.vocabulary import DECISIONS, PIPELINE_ACTOR
 
 
 def history_rows(conn: Connection, driver_id: str) -> list[dict[str, Any]]:
@@ -14,6 +15,19 @@ def history_rows(conn: Connection, driver_id: str) -> list[dict[str, Any]]:
         dict(row)
         for row in sql.run(conn, "review/select_driver_history", driver_id=driver_id).mappings()
     ]
+
+
+def review_decision(last: dict[str, Any] | None) -> str | None:
+    """The reviewer's decision the history row `last` records, if it is one; else None.
+
+    A row a run wrote (its actor, or any row carrying a run id) and an undo are no decision.
+    Undo takes back only the driver's last transition, and only when it is a decision: the
+    action refuses the rest, and the review page offers undo by the same test.
+    """
+    if last is None or last["actor"] == PIPELINE_ACTOR or last["run_id"] is not None:
+        return None
+    action = (last.get("evidence") or {}).get("action")
+    return action if action in DECISIONS else None
 
 
 def driver_history(engine: Engine, driver_id: str) -> dict[str, Any]:
