@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from orphans_pipeline.core import db, fix, runs, schema
 from orphans_pipeline.core.shipped import shipped_path
-from orphans_pipeline.core.vocabulary import JobName, RunMode
+from orphans_pipeline.core.vocabulary import JobName, RunMode, RunTag
 from orphans_pipeline.defs.jobs import error_text
 from orphans_pipeline.defs.reconcile import (
     HOST_TAG,
@@ -151,7 +151,7 @@ def create_run(
             **remote_job.tags,
             **tags,
             HOST_TAG: socket.gethostname(),
-            "orphans/mode": (RunMode.EXECUTE if execute else RunMode.DRY_RUN).value,
+            RunTag.MODE.value: (RunMode.EXECUTE if execute else RunMode.DRY_RUN).value,
         },
         job_snapshot=remote_job.job_snapshot,
         execution_plan_snapshot=plan,
@@ -302,7 +302,7 @@ def launch_fix_job(
             execute=execute,
             limit=limit,
             output_dir=output_dir,
-            tags={**(tags or {}), "orphans/launched_by": launched_by},
+            tags={**(tags or {}), RunTag.LAUNCHED_BY.value: launched_by},
         )
         run = wait_for_run(active, engine, run_id)
         return outcome_of(active, engine, run, execute)

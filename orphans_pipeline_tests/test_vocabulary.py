@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 from typing import get_args
 
+import yaml
 from sqlalchemy import Engine, text
 
 from orphans_pipeline.core import sql
@@ -17,9 +18,12 @@ from orphans_pipeline.core.vocabulary import (
     LeadTable,
     OrphanStatus,
     ReviewAction,
+    RunTag,
 )
 from orphans_pipeline.definitions import defs
 from orphans_pipeline.defs.review import ReviewConfig
+
+REPO = Path(__file__).resolve().parents[1]
 
 # The labels of the enum a column of the quarantine table is declared with, in the enum's order.
 # Read through the column, so the test checks the very type the table uses, in whatever schema
@@ -179,3 +183,13 @@ def test_the_launchpad_review_actions_are_review_action() -> None:
     its member names): it must hold exactly ReviewAction's values."""
     annotation = ReviewConfig.model_fields["action"].annotation
     assert set(get_args(annotation)) == {member.value for member in ReviewAction}
+
+
+def test_the_run_queue_limits_the_pipeline_tag_every_orphans_job_carries() -> None:
+    """dagster.yaml limits runs by RunTag.PIPELINE, and every job that writes carries it: a
+    renamed tag would silently lift the one-run-at-a-time limit."""
+    config = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    limits = config["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert {"key": RunTag.PIPELINE.value, "limit": 1} in limits
+    for name in (JobName.FIX, JobName.DRY_RUN, JobName.REVIEW):
+        assert RunTag.PIPELINE.value in defs.resolve_job_def(name.value).tags

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from orphans_pipeline import instance as dagster_instance
 from orphans_pipeline import launch
 from orphans_pipeline.core import db, fix, reports, runs, schema
-from orphans_pipeline.core.vocabulary import JobName
+from orphans_pipeline.core.vocabulary import JobName, RunTag
 
 LOG = logging.getLogger(__name__)
 DRIVERS_SHOWN = 100
@@ -92,7 +92,7 @@ class FixRunLauncher:
                 execute=execute,
                 limit=limit,
                 output_dir=output_dir,
-                tags={"orphans/launched_by": "api"},
+                tags={RunTag.LAUNCHED_BY.value: "api"},
             )
             # The run exists (and counts as in progress); its worker starts in the background,
             # so the answer does not wait for a Python process to boot.

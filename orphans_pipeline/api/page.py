@@ -31,6 +31,8 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# The templates compare and name with the vocabulary too (`status == Status.QUARANTINED`).
+TEMPLATES.globals.update(Status=OrphanStatus)
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"orphans.js": "text/javascript", "orphans.css": "text/css"}
 PAGE_SIZES = (25, 50, 100, 200)

@@ -71,6 +71,17 @@ class RunMode(StrEnum):
     DRY_RUN = "dry_run"
 
 
+class RunTag(StrEnum):
+    """The tags the project puts on Dagster runs (the run queue limits `PIPELINE` runs)."""
+
+    PIPELINE = "orphans/pipeline"  # "fix" or "review": one pipeline run at a time
+    MODE = "orphans/mode"  # a RunMode
+    LAUNCHED_BY = "orphans/launched_by"  # "cli" or "api"
+    LAUNCH_HOST = "orphans/launch_host"  # where the launching process ran (dead-run check)
+    REPORT_JSON = "orphans/report_json"  # the run's JSON report, for the runs list
+    SUMMARY = "orphans/summary"  # the run's counts in one line, for the runs list
+
+
 # What Dagster shows: asset keys, check names, jobs. The core only names them (it never imports
 # dagster); the definitions in `defs/` are declared with these very values.
 class AssetName(StrEnum):

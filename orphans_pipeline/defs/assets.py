@@ -9,7 +9,7 @@ from orphans_pipeline.core import catalog, classify, detect, fix, integrity, qua
 from orphans_pipeline.core.faults import crash_point
 
 # Dagster serializes its definitions and refuses Enum members: it is given their strings.
-from orphans_pipeline.core.vocabulary import AssetName
+from orphans_pipeline.core.vocabulary import AssetName, RunTag
 from orphans_pipeline.defs.metadata import (
     OWNERS,
     QUARANTINE_FRESHNESS,
@@ -156,9 +156,9 @@ def apply_orphan_fixes(
     context.instance.add_run_tags(
         context.run_id,
         {
-            "orphans/mode": config.mode(),
-            "orphans/report_json": json_path,
-            "orphans/summary": (
+            RunTag.MODE.value: config.mode(),
+            RunTag.REPORT_JSON.value: json_path,
+            RunTag.SUMMARY.value: (
                 f"processed={stats['processed']} relinked={stats['resolved_relinked']} "
                 f"quarantined={stats['quarantined']} links_created={stats['links_created']}"
             ),

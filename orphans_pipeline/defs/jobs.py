@@ -27,13 +27,13 @@ from dagster._core.executor.in_process import InProcessExecutor
 from sqlalchemy import Engine
 
 from orphans_pipeline.core import runs
-from orphans_pipeline.core.vocabulary import AssetName, JobName
+from orphans_pipeline.core.vocabulary import AssetName, JobName, RunTag
 from orphans_pipeline.defs import assets
 from orphans_pipeline.defs.assets import GROUP
 from orphans_pipeline.defs.resources import CT4Database, DryRunConfig, FixConfig
 
 # Runs carrying this tag are limited to one at a time by dagster.yaml's run queue.
-PIPELINE_TAG = {"orphans/pipeline": "fix"}
+PIPELINE_TAG = {RunTag.PIPELINE.value: "fix"}
 # Plain strings (`.value`): Dagster's serializer refuses enum members in its snapshots.
 FIX_JOB = JobName.FIX.value
 DRY_RUN_JOB = JobName.DRY_RUN.value

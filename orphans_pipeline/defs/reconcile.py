@@ -21,12 +21,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import runs, schema
+from orphans_pipeline.core.vocabulary import RunTag
 from orphans_pipeline.defs.jobs import PIPELINE_TAG
 from orphans_pipeline.defs.resources import CT4Database
 
 PIPELINE_KEY = next(iter(PIPELINE_TAG))
 # Set on every run the launch layer creates: the host whose processes can be looked at.
-HOST_TAG = "orphans/launch_host"
+HOST_TAG = RunTag.LAUNCH_HOST.value
 IN_PROGRESS = (
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,

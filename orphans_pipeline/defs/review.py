@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from orphans_pipeline.core import integrity, review, views
-from orphans_pipeline.core.vocabulary import AssetName, JobName
+from orphans_pipeline.core.vocabulary import AssetName, JobName, RunTag
 from orphans_pipeline.defs.metadata import numeric
 from orphans_pipeline.defs.resources import CT4Database
 
@@ -79,7 +79,7 @@ def apply_review_decision(
 @dg.job(
     name=JobName.REVIEW.value,
     executor_def=dg.in_process_executor,
-    tags={"orphans/pipeline": "review"},
+    tags={RunTag.PIPELINE.value: "review"},
     description="One reviewer decision (relink, create-lead, purge, undo); a preview by default.",
 )
 def orphans_review_job() -> None:

@@ -63,7 +63,7 @@ def router(reader: Any) -> APIRouter:
     routes = APIRouter(prefix=PREFIX)
 
     @routes.post(
-        "/{driver_id}/relink",
+        f"/{{driver_id}}/{ReviewAction.RELINK}",
         response_model=ReviewResult,
         dependencies=[Writer],
         responses=responses(404, 409),
