@@ -114,6 +114,21 @@ def _insert_driver_link(conn, ct4: CT4, person: str, driver_id: str) -> None:
     )
 
 
+def _insert_lead_link(conn, ct4: CT4, person: str, table: str, pk: str) -> None:
+    links = ct4.table("canon.identity_links")
+    conn.execute(
+        links.insert().values(
+            person_key=person,
+            source_table=table,
+            source_pk=pk,
+            snapshot_date=func.now(),
+            match_rule="LEAD",
+            match_score=100,
+            confidence_level="HIGH",
+        )
+    )
+
+
 def test_guard_refuses_a_driver_link_without_lead_at_commit(fresh_engine: Engine) -> None:
     ct4 = CT4(fresh_engine)
     person = ct4.person()
@@ -131,20 +146,9 @@ def test_guard_passes_a_lead_and_driver_link_written_in_one_transaction(
     ct4 = CT4(fresh_engine)
     person = ct4.person()
     pk = ct4.lead("module_ct_scouting_daily")
-    links = ct4.table("canon.identity_links")
     with fresh_engine.begin() as conn:
         _insert_driver_link(conn, ct4, person, "NEW-2")  # before the lead: checked at commit
-        conn.execute(
-            links.insert().values(
-                person_key=person,
-                source_table="module_ct_scouting_daily",
-                source_pk=pk,
-                snapshot_date=func.now(),
-                match_rule="LEAD",
-                match_score=100,
-                confidence_level="HIGH",
-            )
-        )
+        _insert_lead_link(conn, ct4, person, "module_ct_scouting_daily", pk)
     assert len(ct4.rows("canon.identity_links", person_key=person)) == 2
 
 
@@ -167,7 +171,6 @@ def test_guard_answers_a_writer_with_no_rights_in_the_orphans_schema(
         conn.execute(_with_role("grant usage on schema canon to {role}", role))
         conn.execute(_with_role("grant select, insert on canon.identity_links to {role}", role))
         conn.execute(_with_role("grant usage on all sequences in schema canon to {role}", role))
-    links = ct4.table("canon.identity_links")
     try:
         with pytest.raises(DBAPIError) as raised, fresh_engine.begin() as conn:
             conn.execute(_with_role("set local role {role}", role))
@@ -176,17 +179,7 @@ def test_guard_answers_a_writer_with_no_rights_in_the_orphans_schema(
         assert "permission denied" not in str(raised.value)
         with fresh_engine.begin() as conn:
             conn.execute(_with_role("set local role {role}", role))
-            conn.execute(
-                links.insert().values(
-                    person_key=person,
-                    source_table="module_ct_scouting_daily",
-                    source_pk=pk,
-                    snapshot_date=func.now(),
-                    match_rule="LEAD",
-                    match_score=100,
-                    confidence_level="HIGH",
-                )
-            )
+            _insert_lead_link(conn, ct4, person, "module_ct_scouting_daily", pk)
             _insert_driver_link(conn, ct4, person, "INGEST-2")
         assert len(ct4.rows("canon.identity_links", source_pk="INGEST-2")) == 1
         assert ct4.rows("canon.identity_links", source_pk="INGEST-1") == []
