@@ -384,7 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.set_defaults(func=cmd_serve)
 
-    ui_parser = commands.add_parser("ui", help="start the Dagster UI (dagster dev)")
+    ui_parser = commands.add_parser(
+        "ui", help="start the Dagster UI (dg dev, or dagster dev without dagster-dg-cli)"
+    )
     ui_parser.add_argument("--host", default="127.0.0.1")
     ui_parser.add_argument("--port", type=int, default=3000)
     ui_parser.set_defaults(func=cmd_ui)

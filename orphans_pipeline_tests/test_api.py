@@ -517,6 +517,26 @@ def test_a_422_echoes_only_a_short_excerpt(client: TestClient, demo_db: Engine) 
     assert many.status_code == 422 and len(many.json()["detail"]) == 21
 
 
+def test_a_lone_surrogate_in_a_body_is_a_422_not_a_500(client: TestClient, demo_db: Engine) -> None:
+    """JSON may carry a lone UTF-16 surrogate escape, which no UTF-8 answer can hold: the 422
+    that names it writes it as its escape instead of failing to encode."""
+    driver = quarantined_driver(demo_db)
+    headers = {**AUTH, "Content-Type": "application/json"}
+    for path, body in (
+        (f"{PREFIX}/{driver}/purge", r'{"reviewer": "\ud800"}'),
+        (
+            f"{PREFIX}/{driver}/relink",
+            r'{"reviewer": "a", "source_table": "module_ct_migrations", "source_pk": "\ud800"}',
+        ),
+        (f"{PREFIX}/{driver}/purge", r'{"reviewer": "a", "\ud800": 1}'),
+        (f"{PREFIX}/{driver}/purge", r'{"reviewer": "a", "extra": ["\udfff", {"k": "\ud800"}]}'),
+    ):
+        answer = client.post(path, content=body.encode(), headers=headers)
+        assert answer.status_code == 422, (body, answer.text)
+        assert "\\ud8" in answer.text or "\\udf" in answer.text, answer.text
+        assert answer.json()["detail"]
+
+
 def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -> None:
     for path in ("/orphans", f"{PREFIX}/metrics", "/docs", "/openapi.json", "/nowhere"):
         answer = client.get(path)

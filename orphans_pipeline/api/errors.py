@@ -75,8 +75,20 @@ def without_server_paths(message: str) -> str:
     return SERVER_PATH.sub("<server path>", message)
 
 
+def encodable(value: Any) -> Any:
+    """`value` with every string made encodable as UTF-8: a lone surrogate a client sent
+    (`"\\ud800"` in its JSON) is written as its escape, so echoing it never fails the answer."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {encodable(key): encodable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [encodable(item) for item in value]
+    return value
+
+
 def problem(code: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": without_server_paths(detail)}, status_code=code)
+    return JSONResponse({"detail": encodable(without_server_paths(detail))}, status_code=code)
 
 
 def _excerpt(value: Any) -> Any:
@@ -116,7 +128,7 @@ def short_errors(errors: Any) -> list[dict[str, Any]]:
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return JSONResponse(
-        {"detail": short_errors(exc.errors())},
+        {"detail": encodable(short_errors(exc.errors()))},
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )
 

@@ -125,7 +125,7 @@ class FixRunLauncher:
             _reconcile(self.instance(), engine, run_id=run_id, settle_only=True)
         registry = runs.get_run(engine, run_id)
         if dagster_run is None and registry is None:
-            raise RunNotFound(f"no {JobName.FIX} run {run_id!r}")
+            raise RunNotFound(f"no {JobName.FIX} or {JobName.DRY_RUN} run {run_id!r}")
         stats = (registry or {}).get("stats") or None
         csv_path = (registry or {}).get("report_csv_path")
         drivers, drivers_total = _report_drivers(csv_path)
