@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from orphans_pipeline.core import sql
-from orphans_pipeline.core.review.history import review_decision
+from orphans_pipeline.core.review.history import history_rows, review_decision
 from orphans_pipeline.core.vocabulary import (
     DECISIONS,
     PIPELINE_ACTOR,
@@ -83,13 +83,22 @@ def list_orphans(
             page_offset=(page - 1) * page_size,
         ).mappings()
         found = [dict(row) for row in rows]
-    total = int(found[0]["total"]) if found else 0
+    return _as_page(found, page, page_size)
+
+
+def _total(found: list[dict[str, Any]]) -> int:
+    return int(found[0]["total"]) if found else 0
+
+
+def _as_page(found: list[dict[str, Any]], page: int, page_size: int) -> OrphanPage:
+    """A page from the rows of a paging query: each carries the filtered total, and a page past
+    the end is one row with the total only (driver_id null)."""
     orphans = [
         {key: value for key, value in row.items() if key != "total"}
         for row in found
         if row["driver_id"] is not None
     ]
-    return OrphanPage(orphans, total, page, page_size)
+    return OrphanPage(orphans, _total(found), page, page_size)
 
 
 def orphan_metrics(engine: Engine) -> dict[str, Any]:
@@ -148,18 +157,11 @@ def review_queue_page(
     }
     with engine.connect() as conn:
         found = _queue_rows(conn, params, page)
-        total = int(found[0]["total"]) if found else 0
-        last_page = max(1, math.ceil(total / page_size))
+        last_page = max(1, math.ceil(_total(found) / page_size))
         if page > last_page:
             page = last_page
             found = _queue_rows(conn, params, page)
-            total = int(found[0]["total"]) if found else 0
-    orphans = [
-        {key: value for key, value in row.items() if key != "total"}
-        for row in found
-        if row["driver_id"] is not None
-    ]
-    return OrphanPage(orphans, total, page, page_size)
+    return _as_page(found, page, page_size)
 
 
 def _queue_rows(conn: Connection, params: dict[str, Any], page: int) -> list[dict[str, Any]]:
@@ -189,12 +191,7 @@ def driver_detail(engine: Engine, driver_id: str) -> dict[str, Any] | None:
                 conn, "queue/select_lead_candidates", driver_id=driver_id
             ).mappings()
         ]
-        history = [
-            dict(change)
-            for change in sql.run(
-                conn, "review/select_driver_history", driver_id=driver_id
-            ).mappings()
-        ]
+        history = history_rows(conn, driver_id)
     detail = dict(row)
     evidence = detail.get("evidence_json") or {}
     last = history[-1] if history else None

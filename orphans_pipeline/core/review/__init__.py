@@ -12,31 +12,21 @@ transaction that single and bulk reviews share, `apply` the entry points (`revie
 """
 
 from orphans_pipeline.core.review.actions import ReviewOutcome
-from orphans_pipeline.core.review.apply import BulkLine, BulkOutcome, bulk_review, review
-from orphans_pipeline.core.review.decisions import BULK_COLUMNS, read_decisions
+from orphans_pipeline.core.review.apply import bulk_review, review
+from orphans_pipeline.core.review.decisions import read_decisions
 from orphans_pipeline.core.review.history import driver_history
-from orphans_pipeline.core.review.inputs import (
-    CONTROL_CATEGORIES,
-    MAX_TEXT,
-    RESERVED_ACTORS,
-    has_control_characters,
-)
+from orphans_pipeline.core.review.inputs import CONTROL_CATEGORIES, MAX_TEXT
 from orphans_pipeline.core.review.refusals import ReviewConflict, ReviewNotFound, ReviewRefused
 
 __all__ = [
-    "BULK_COLUMNS",
     "CONTROL_CATEGORIES",
     "MAX_TEXT",
-    "RESERVED_ACTORS",
-    "BulkLine",
-    "BulkOutcome",
     "ReviewConflict",
     "ReviewNotFound",
     "ReviewOutcome",
     "ReviewRefused",
     "bulk_review",
     "driver_history",
-    "has_control_characters",
     "read_decisions",
     "review",
 ]
