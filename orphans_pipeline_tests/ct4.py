@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, null, select
 
 from orphans_pipeline.core import guard, sql
+from orphans_pipeline.core.vocabulary import PIPELINE_ACTOR
 
 LEAD_TABLES = ("module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations")
 
@@ -157,7 +158,7 @@ class CT4:
         table = self.table("canon.driver_orphan_quarantine")
         with self.engine.begin() as conn:
             if history:
-                guard.set_history_context(conn, actor="pipeline", run_id="earlier")
+                guard.set_history_context(conn, actor=PIPELINE_ACTOR, run_id="earlier")
             else:
                 sql.run(conn, "demo/disable_quarantine_history_triggers")
             conn.execute(

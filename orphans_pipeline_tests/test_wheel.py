@@ -5,7 +5,6 @@ it while iterating; `make test` and CI run it."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from orphans_pipeline.core import schema, settings
 from orphans_pipeline.instance import WRITTEN_MARK
+from orphans_pipeline_tests.browser import free_port
 from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
 
 pytestmark = pytest.mark.wheel
@@ -69,12 +69,6 @@ def test_the_wheel_ships_every_sql_file_and_the_dagster_files(wheel: Path) -> No
     assert not [n for n in names if n.startswith("orphans_pipeline_tests/")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get_json(url: str) -> dict[str, object]:
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.status == 200
@@ -120,7 +114,7 @@ def test_installed_package_upgrades_fixes_and_serves_from_elsewhere(
     assert (data / "dagster" / "dagster.yaml").read_text().startswith(WRITTEN_MARK)
     assert len(list((data / "reports").glob("orphans_report_*.json"))) == 2
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [cli, "serve", "--port", str(port)],
         cwd=elsewhere,

@@ -230,13 +230,14 @@ def router(engine: Callable[[], Engine]) -> APIRouter:
             return locked
         # `driver_id` was the old filter's name: an id is a search by id prefix now.
         filters, problems = _filters(status, detected_reason, q or driver_id, sort, page_size)
-        found = queue.review_queue_page(engine(), page=_page_number(page), **filters)
+        database = engine()
+        found = queue.review_queue_page(database, page=_page_number(page), **filters)
         html = TEMPLATES.get_template("orphans.html").render(
             **context,
             locked=False,
             problems=problems,
             filters=filters,
-            metrics=queue.orphan_metrics(engine()),
+            metrics=queue.orphan_metrics(database),
             result=found,
         )
         return HTMLResponse(html, status_code=400 if problems else 200)

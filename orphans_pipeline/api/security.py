@@ -2,14 +2,8 @@
 authentication): the allowed Host names, the request body limit and the security headers."""
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_PATHS = ("/api/", "/openapi.json")
 DOCS_PATHS = ("/docs", "/redoc")

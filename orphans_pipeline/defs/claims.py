@@ -7,7 +7,7 @@ operational drivers at read time (core/views.py), so only new trips call for a r
 import dagster as dg
 
 from orphans_pipeline.core import views
-from orphans_pipeline.core.vocabulary import JobName
+from orphans_pipeline.core.vocabulary import AssetName, JobName
 from orphans_pipeline.defs.metadata import OWNERS, numeric
 from orphans_pipeline.defs.resources import CT4Database
 
@@ -15,6 +15,7 @@ CLAIMS_GROUP = "ct4_claims"
 
 
 @dg.asset(
+    name=AssetName.CABINET_CLAIMS_COMPUTED.value,
     group_name=CLAIMS_GROUP,
     kinds={"postgres"},
     owners=OWNERS,

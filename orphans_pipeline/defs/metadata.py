@@ -6,13 +6,16 @@ from typing import Any
 
 import dagster as dg
 
+from orphans_pipeline.core import alerts
 from orphans_pipeline.core.vocabulary import OrphanStatus
 
 # Who answers for the assets: shown as the asset's owner in the catalog.
 OWNERS = ["team:ct4-data"]
-# The last successful execute older than this is overdue (the weekly run plus a day): the same
-# 8 days as the freshness alert sensor's default.
-QUARANTINE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(days=8))
+# The last successful execute older than this is overdue (the weekly run plus a day): the
+# freshness alert sensor's default.
+QUARANTINE_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(days=alerts.DEFAULT_FRESHNESS_DAYS)
+)
 PREVIEW_KEY_CHARS = 8
 
 
