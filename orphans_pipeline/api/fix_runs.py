@@ -118,10 +118,11 @@ class FixRunLauncher:
         """The run's status in Dagster, its registry row (stats, reports) and its drivers."""
         dagster_run = self.instance().get_run_by_id(run_id)
         if dagster_run is not None and not dagster_run.is_finished:
-            # A worker that died is reported here, so a poll never waits for ever.
+            # A worker that died is reported here, so a poll never waits for ever; the
+            # reconcile settles the registry row too.
             _reconcile(self.instance(), engine, run_id=run_id)
             dagster_run = self.instance().get_run_by_id(run_id)
-        if dagster_run is not None and dagster_run.is_finished:
+        elif dagster_run is not None:
             _reconcile(self.instance(), engine, run_id=run_id, settle_only=True)
         registry = runs.get_run(engine, run_id)
         if dagster_run is None and registry is None:
