@@ -16,7 +16,8 @@ with collection as (
 )
 
 select
-    (select count(*) from collection) as claims_for_collection,
-    (select coalesce(sum(collection.amount), 0) from collection) as claims_amount,
-    (select count(distinct collection.driver_id) from collection) as drivers_with_claims,
+    count(*) as claims_for_collection,
+    coalesce(sum(collection.amount), 0) as claims_amount,
+    count(distinct collection.driver_id) as drivers_with_claims,
     (select count(*) from canon.driver_orphan_quarantine) as driver_orphans_rows
+from collection
