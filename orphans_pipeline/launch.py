@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from orphans_pipeline.core import db, fix, runs, schema
 from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import JobName, RunMode, RunTag
-from orphans_pipeline.defs.jobs import error_text
+from orphans_pipeline.defs.jobs import check_results, error_text
 from orphans_pipeline.defs.reconcile import (
     HOST_TAG,
     busy_run_ids,
@@ -39,6 +39,7 @@ from orphans_pipeline.defs.reconcile import (
 __all__ = [
     "LaunchOutcome",
     "busy_run_ids",
+    "check_results",
     "create_and_launch",
     "create_run",
     "execute_in_this_process",
@@ -219,13 +220,6 @@ def wait_for_run(
             reconcile(instance, engine, run_id=run_id)
             last_check = time.monotonic()
         time.sleep(POLL_SECONDS)
-
-
-def check_results(instance: dg.DagsterInstance, run_id: str) -> list[Any]:
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    return [r.event_log_entry.dagster_event.event_specific_data for r in records]  # type: ignore[union-attr]
 
 
 def run_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:

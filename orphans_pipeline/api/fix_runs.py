@@ -148,16 +148,7 @@ class FixRunLauncher:
         }
 
     def _checks(self, run_id: str) -> dict[str, bool]:
-        records = (
-            self.instance()
-            .get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-            .records
-        )
-        checks: dict[str, bool] = {}
-        for record in records:
-            evaluation = record.event_log_entry.dagster_event.event_specific_data  # type: ignore[union-attr]
-            checks[evaluation.check_name] = evaluation.passed  # type: ignore[union-attr]
-        return checks
+        return {e.check_name: e.passed for e in launch.check_results(self.instance(), run_id)}
 
 
 def _reconcile(

@@ -26,6 +26,7 @@ import dagster as dg
 
 from orphans_pipeline.core import alerts
 from orphans_pipeline.core.vocabulary import CheckName, JobName
+from orphans_pipeline.defs.jobs import check_results
 from orphans_pipeline.defs.resources import AlertTargets, CT4Database
 
 CHECKS = set(CheckName)
@@ -357,21 +358,13 @@ def orphans_freshness_alert_sensor(
 
 
 def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    failed = []
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        evaluation = event.event_specific_data if event else None
-        if (
-            isinstance(evaluation, dg.AssetCheckEvaluation)
-            and not evaluation.passed
-            and evaluation.severity == dg.AssetCheckSeverity.ERROR
-            and evaluation.check_name in CHECKS
-        ):
-            failed.append(evaluation.check_name)
-    return failed
+    return [
+        evaluation.check_name
+        for evaluation in check_results(instance, run_id)
+        if not evaluation.passed
+        and evaluation.severity == dg.AssetCheckSeverity.ERROR
+        and evaluation.check_name in CHECKS
+    ]
 
 
 def _root_error(error: Any) -> str:

@@ -111,6 +111,19 @@ def _failure_message(event: dg.DagsterEvent) -> str:
     return f"{event.step_key}: {error_text(getattr(event.event_specific_data, 'error', None))}"
 
 
+def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dg.AssetCheckEvaluation]:
+    """The asset check evaluations a run recorded, in order."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    evaluations = [
+        record.event_log_entry.dagster_event.event_specific_data
+        for record in records
+        if record.event_log_entry.dagster_event is not None
+    ]
+    return [e for e in evaluations if isinstance(e, dg.AssetCheckEvaluation)]
+
+
 def error_text(error: Any) -> str:
     """The user's error (the cause Dagster wraps), as `Type: message`, on one line."""
     if error is None:
