@@ -1,6 +1,7 @@
 """Engines for the CT4 database (SQLAlchemy 2 Core over psycopg 3)."""
 
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 
@@ -14,8 +15,14 @@ def start_database() -> None:
     one running there); with it set, there is nothing to start. Settings never start anything.
     """
     config = settings.load()
-    if config.database_url is None and embedded.running_url(config.orphans_home) is None:
-        embedded.ensure_running(settings.writable_home(config.orphans_home))
+    if config.database_url is None:
+        start_embedded(config.orphans_home)
+
+
+def start_embedded(home: Path) -> None:
+    """Start the embedded PostgreSQL under `home`, unless it is running there already."""
+    if embedded.running_url(home) is None:
+        embedded.ensure_running(settings.writable_home(home))
 
 
 @cache

@@ -222,16 +222,21 @@ def resolve_databases(config: Settings | None = None) -> Databases:
         )
         return Databases(ct4, with_driver(storage, "psycopg2"), embedded=False)
 
-    base = running_url(config.orphans_home)
+    ct4 = embedded_url(config.orphans_home, CT4_DATABASE, "psycopg")
+    storage = storage_override or embedded_url(config.orphans_home, DAGSTER_DATABASE, "psycopg2")
+    return Databases(ct4, with_driver(storage, "psycopg2"), embedded=True)
+
+
+def embedded_url(home: Path, database: str, driver: str) -> str:
+    """The URL of `database` on the embedded server under `home`, which must be running."""
+    base = running_url(home)
     if base is None:
         raise ConfigError(
-            f"DATABASE_URL is not set and the embedded PostgreSQL under {config.orphans_home} "
+            f"DATABASE_URL is not set and the embedded PostgreSQL under {home} "
             "is not running: start it with any `orphans-pipeline` command (for example "
             "`orphans-pipeline db url`), or set DATABASE_URL"
         )
-    ct4 = with_driver(with_database(base, CT4_DATABASE), "psycopg")
-    storage = storage_override or with_driver(with_database(base, DAGSTER_DATABASE), "psycopg2")
-    return Databases(ct4, with_driver(storage, "psycopg2"), embedded=True)
+    return with_driver(with_database(base, database), driver)
 
 
 def database_url() -> str:

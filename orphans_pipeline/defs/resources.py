@@ -79,8 +79,8 @@ class CT4Database(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # The code location's explicit start of the embedded server: a run worker or a sensor
         # tick in another process finds it under the same home.
-        if not self.database_url and embedded.running_url(self.home()) is None:
-            embedded.ensure_running(settings.writable_home(self.home()))
+        if not self.database_url:
+            db.start_embedded(self.home())
 
     def url(self) -> str:
         """The SQLAlchemy (psycopg 3) URL; the embedded server's must be running."""
@@ -88,13 +88,7 @@ class CT4Database(dg.ConfigurableResource):
         if url:
             settings.check_database_url("DATABASE_URL", url)
             return settings.with_driver(url, "psycopg")
-        base = embedded.running_url(self.home())
-        if base is None:
-            raise settings.ConfigError(
-                f"DATABASE_URL is not set and the embedded PostgreSQL under {self.home()} is "
-                "not running: start it with any `orphans-pipeline` command, or set DATABASE_URL"
-            )
-        return settings.with_driver(settings.with_database(base, embedded.CT4_DATABASE), "psycopg")
+        return settings.embedded_url(self.home(), embedded.CT4_DATABASE, "psycopg")
 
     def engine(self) -> Engine:
         return db.engine_for(self.url())
