@@ -84,14 +84,19 @@ def prepare_and_load_demo_data(
 ) -> DemoCounts:
     """`demo-data`: check first, then create the CT4 subset and the schema, then load."""
     check_demo_allowed(engine, drivers, replace=replace)
-    schema.create_ct4(engine)
-    schema.upgrade(engine)
-    return load_demo_data(engine, drivers, seed, replace=replace)
+    if not replace:  # a replace recreates both (reset_demo_database)
+        schema.create_ct4(engine)
+        schema.upgrade(engine)
+    return _load(engine, drivers, seed, replace=replace)
 
 
 def load_demo_data(engine: Engine, drivers: int, seed: int, *, replace: bool = False) -> DemoCounts:
     """Generate `drivers` demo drivers for `seed`; `replace` first drops earlier demo data."""
     check_demo_allowed(engine, drivers, replace=replace)
+    return _load(engine, drivers, seed, replace=replace)
+
+
+def _load(engine: Engine, drivers: int, seed: int, *, replace: bool) -> DemoCounts:
     if replace:
         reset_demo_database(engine)
     with engine.begin() as conn:
