@@ -18,6 +18,7 @@ from psycopg import sql as psql
 from sqlalchemy import Engine, create_engine
 
 from orphans_pipeline.core import schema, settings
+from orphans_pipeline_tests.real_ct4 import load_real_ct4
 
 TEMPLATE = "orphans_test_template"
 
@@ -91,6 +92,42 @@ def template_database(admin_url: str) -> str:
     return TEMPLATE
 
 
+# The CT4s the end-to-end tests run on: the project's own subset (`db create-ct4`), and CT4 as
+# its migrations really build it (ct4_real_schema.sql), with and without its own views. The
+# `_raw` ones lack the project's schema (for the tests of `db upgrade` itself).
+FLAVORS = ("subset", "real", "real_noviews")
+
+
+class FlavorTemplates:
+    """Template databases per flavor, each built once per session, when first asked for."""
+
+    def __init__(self, admin_url: str, subset: str) -> None:
+        self.admin_url = admin_url
+        self.built = {"subset": subset}
+
+    def __call__(self, flavor: str) -> str:
+        if flavor not in self.built:
+            name = f"orphans_test_{flavor}"
+            _execute(
+                self.admin_url,
+                psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(name)),
+            )
+            _execute(self.admin_url, psql.SQL("create database {}").format(psql.Identifier(name)))
+            base, raw, _ = flavor.partition("_raw")
+            load_real_ct4(settings.libpq_url(_url_for(self.admin_url, name)), views=base == "real")
+            if not raw:
+                engine = create_engine(_url_for(self.admin_url, name))
+                schema.upgrade(engine)
+                engine.dispose()
+            self.built[flavor] = name
+        return self.built[flavor]
+
+
+@pytest.fixture(scope="session")
+def flavor_templates(admin_url: str, template_database: str) -> FlavorTemplates:
+    return FlavorTemplates(admin_url, template_database)
+
+
 class DatabaseFactory:
     def __init__(self, admin_url: str, template: str) -> None:
         self.admin_url = admin_url
@@ -135,10 +172,40 @@ def engine(module_databases: DatabaseFactory) -> Engine:
     return module_databases.create("m")
 
 
+@pytest.fixture(autouse=True)
+def pooled_connections_closed_after_each_test() -> Iterator[None]:
+    """Runs in process open pooled engines per database (db.engine_for); a test's databases
+    are done with when it ends, so their connections are closed then, not when the module's
+    databases are dropped (a module of many tests would run out of server connections)."""
+    yield
+    from orphans_pipeline.core import db
+
+    db.dispose_engines()
+
+
 @pytest.fixture
-def fresh_engine(module_databases: DatabaseFactory) -> Engine:
+def fresh_engine(module_databases: DatabaseFactory) -> Iterator[Engine]:
     """A fresh database for this test alone."""
-    return module_databases.create("f")
+    engine = module_databases.create("f")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=FLAVORS)
+def flavor(request: pytest.FixtureRequest) -> str:
+    """Each end-to-end test that asks for it runs on the subset and on real CT4, with and
+    without CT4's views."""
+    return str(request.param)
+
+
+@pytest.fixture
+def flavored_engine(
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates, flavor: str
+) -> Iterator[Engine]:
+    """A fresh database of this test's flavor, at the project's latest revision."""
+    engine = module_databases.create(flavor.replace("_", ""), template=flavor_templates(flavor))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, null, select
+from sqlalchemy.dialects import postgresql
 
 from orphans_pipeline.core import guard, sql
 from orphans_pipeline.core.vocabulary import PIPELINE_ACTOR
@@ -32,8 +33,7 @@ class CT4:
 
     def insert(self, qualified: str, **values: Any) -> Any:
         table = self.table(qualified)
-        with self.engine.begin() as conn:
-            guard.allow_orphan_links_in_transaction(conn)
+        with self.engine.begin() as conn, guard.legacy_orphan_links(conn):
             pk = list(table.primary_key.columns)
             result = conn.execute(table.insert().values(**values).returning(*pk))
             return result.scalar_one() if pk else None
@@ -158,6 +158,12 @@ class CT4:
         table = self.table("canon.driver_orphan_quarantine")
         with self.engine.begin() as conn:
             if history:
+                # Actor `pipeline` names a registered run (revision 0013): the earlier one's.
+                conn.execute(
+                    postgresql.insert(self.table("orphans.runs"))
+                    .values(run_id="earlier", mode="execute", status="succeeded")
+                    .on_conflict_do_nothing()
+                )
                 guard.set_history_context(conn, actor=PIPELINE_ACTOR, run_id="earlier")
             else:
                 sql.run(conn, "demo/disable_quarantine_history_triggers")

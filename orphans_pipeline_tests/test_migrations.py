@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from orphans_pipeline.core import schema, settings, sql
 from orphans_pipeline_tests import migration_manifest
-from orphans_pipeline_tests.conftest import DatabaseFactory, url_of
+from orphans_pipeline_tests.conftest import DatabaseFactory, FlavorTemplates, url_of
 
 NEW_REVISION = (
     "A landed revision never changes (databases already ran it): add a new revision, with the "
@@ -168,13 +168,38 @@ def _catalog(engine: Engine) -> list[str]:
         return [row[0] for row in conn.execute(CATALOG)]
 
 
+def legacy_subset(engine: Engine) -> None:
+    """The CT4 subset as `db create-ct4` made it before revision 0012 (a `date` cabinet
+    lead_created_at): the databases where revisions 0003, 0007 and 0010 ran their view files."""
+    schema.create_ct4(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "alter table public.module_ct_cabinet_leads alter column lead_created_at type date"
+            )
+        )
+
+
+def ct4_without_the_project(
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates, start: str
+) -> Engine:
+    if start.startswith("real"):
+        return module_databases.create("raw", template=flavor_templates(f"{start}_raw"))
+    engine = module_databases.create_empty()
+    (legacy_subset if start == "legacy_subset" else schema.create_ct4)(engine)
+    return engine
+
+
+@pytest.mark.parametrize("start", ["subset", "legacy_subset", "real", "real_noviews"])
 def test_schema_built_revision_by_revision_equals_head_built_at_once(
-    module_databases: DatabaseFactory,
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates, start: str
 ) -> None:
-    stepwise = module_databases.create_empty()
-    at_once = module_databases.create_empty()
-    for engine in (stepwise, at_once):
-        schema.create_ct4(engine)
+    """From every CT4 the project meets: its own subset, that subset as it was before revision
+    0012 (where 0003 ran its views), and CT4 as its migrations build it, with and without its
+    views."""
+    stepwise, at_once = (
+        ct4_without_the_project(module_databases, flavor_templates, start) for _ in range(2)
+    )
     for revision in schema.revision_files():
         schema.upgrade(stepwise, revision)
         assert schema.current_revision(stepwise) == revision
@@ -194,9 +219,10 @@ def test_schema_built_revision_by_revision_equals_head_built_at_once(
 def test_objects_0010_replaces_keep_their_grants(module_databases: DatabaseFactory) -> None:
     """0010 recreates ops.v_driver_origin, orphans.lead_row_exists and the guard's function on
     the shared rules in place (same names, columns, signatures), so a role granted them before
-    keeps its grants through the upgrade, without `db grant`."""
+    keeps its grants through the upgrade, without `db grant` (on a database of the subset as
+    it was when 0010 landed, where 0003 created the views; 0012 replaces them in place too)."""
     engine = module_databases.create_empty()
-    schema.create_ct4(engine)
+    legacy_subset(engine)
     schema.upgrade(engine, "0009")
     privileges = text(
         """

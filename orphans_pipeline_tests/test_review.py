@@ -22,8 +22,10 @@ pytestmark = pytest.mark.usefixtures("reports_root")
 
 
 @pytest.fixture
-def ct4(fresh_engine: Engine) -> CT4:
-    data = CT4(fresh_engine)
+def ct4(flavored_engine: Engine) -> CT4:
+    """Every review on the project's subset and on CT4 as it really is (with and without its
+    views)."""
+    data = CT4(flavored_engine)
     for driver_id in ("Q1", "Q2", "Q3"):
         data.quarantine(driver_id, data.driver(driver_id))
     return data

@@ -189,13 +189,15 @@ def test_guard_answers_a_writer_with_no_rights_in_the_orphans_schema(
             conn.execute(_with_role("drop role {role}", role))
 
 
-def test_guard_setting_off_lets_legacy_orphans_in(fresh_engine: Engine) -> None:
+def test_an_owner_writes_legacy_orphans_for_the_demo_and_the_fixtures(fresh_engine: Engine) -> None:
     ct4 = CT4(fresh_engine)
     person = ct4.person()
-    with fresh_engine.begin() as conn:
-        guard.allow_orphan_links_in_transaction(conn)
+    with fresh_engine.begin() as conn, guard.legacy_orphan_links(conn):
         _insert_driver_link(conn, ct4, person, "LEGACY-1")
     assert len(ct4.rows("canon.identity_links", source_pk="LEGACY-1")) == 1
+    # The trigger is back before the transaction ends: the next orphan link is refused.
+    with pytest.raises(DBAPIError, match="has no lead link"), fresh_engine.begin() as conn:
+        _insert_driver_link(conn, ct4, person, "LEGACY-2")
 
 
 def test_ensure_driver_identity_link(fresh_engine: Engine) -> None:

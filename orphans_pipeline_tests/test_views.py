@@ -2,6 +2,7 @@
 run or a review quarantines it, with no refresh; the computed claims are filled and refreshed
 in steps of their own; the bounded origin view equals the definition it replaced."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -77,11 +78,11 @@ def claimed_driver(engine: Engine) -> tuple[str, str]:
 def test_the_migration_creates_the_claims_empty_and_upgrade_fills_them_after(
     fresh_engine: Engine,
 ) -> None:
-    with fresh_engine.begin() as conn:  # as revision 0007 leaves them
+    with fresh_engine.begin() as conn:  # as before revision 0012, which creates them empty
         conn.execute(text("drop view ops.mv_cabinet_claims_collection"))
-        conn.execute(text("drop materialized view ops.mv_cabinet_claims_computed"))
+        conn.execute(text("drop materialized view orphans.mv_cabinet_claims_computed"))
         conn.execute(
-            text("update public.orphans_pipeline_alembic_version set version_num = '0005'")
+            text("update public.orphans_pipeline_alembic_version set version_num = '0011'")
         )
     demo.load_demo_data(fresh_engine, 500, seed=3)
     assert views.populate_cabinet_claims_computed(fresh_engine) is None  # nothing to fill
@@ -121,7 +122,7 @@ def test_a_driver_a_run_quarantines_leaves_every_claims_relation_without_a_refre
     row = CT4(demo_engine).quarantine_row(driver_id)
     assert row is not None and row["status"] == "quarantined"
     # Nothing recomputed the claims: the run's exclusion holds at read time.
-    assert rows_of(demo_engine, "ops.mv_cabinet_claims_computed", driver_id) > 0
+    assert rows_of(demo_engine, "orphans.mv_cabinet_claims_computed", driver_id) > 0
     for relation in DRIVER_RELATIONS:
         assert rows_of(demo_engine, relation, driver_id) == 0, relation
     assert integrity.count_ops_view_leaks(demo_engine).passed
@@ -160,7 +161,13 @@ def origins_now(engine: Engine) -> tuple[list[object], list[object]]:
         current = conn.execute(text("select * from ops.v_driver_origin order by driver_id")).all()
         select = REFERENCE.read_text().split(REFERENCE_VIEW, 1)[1]
         reference = conn.execute(text(select)).all()  # ordered by driver_id
-    return list(current), list(reference)
+    # 0003's definition kept CT4's column type; the current one reads every lead date as a
+    # date (cabinet lead_created_at is a timestamp in CT4 and in the subset since 0012).
+    return list(current), [(*tuple(row[:-1]), as_date(row[-1])) for row in reference]
+
+
+def as_date(value: object) -> object:
+    return value.date() if isinstance(value, datetime) else value
 
 
 @pytest.mark.usefixtures("reports_root")
@@ -185,12 +192,12 @@ def test_leak_check_finds_a_claims_list_that_stops_filtering(demo_engine: Engine
         conn.execute(
             text(
                 "create or replace view ops.mv_cabinet_claims_collection as "
-                "select * from ops.mv_cabinet_claims_computed"
+                "select * from orphans.mv_cabinet_claims_computed"
             )
         )
     leak = integrity.count_ops_view_leaks(demo_engine)
     assert (leak.passed, leak.driver_ids) == (False, [driver_id])
-    assert set(leak.details["per_view"]) == {"mv_cabinet_claims_collection"}
+    assert set(leak.details["per_view"]) == {"ops.mv_cabinet_claims_collection"}
 
 
 def test_claims_asset_has_its_own_job_and_daily_schedule(demo_engine: Engine) -> None:

@@ -142,7 +142,6 @@ def test_lead_links_view_holds_exactly_the_links_of_lead_tables(fresh_engine: En
             ),
             {"person": person},
         )
-        conn.execute(text("set local orphans.driver_link_guard = 'off'"))
         for source in sources:
             conn.execute(
                 text(

@@ -1,6 +1,5 @@
 """Engines for the CT4 database (SQLAlchemy 2 Core over psycopg 3)."""
 
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
@@ -25,9 +24,23 @@ def start_embedded(home: Path) -> None:
         embedded.ensure_running(settings.writable_home(home))
 
 
-@cache
+# One engine (one pool) per database URL for the life of the process.
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (a long-lived process that is done with
+    a database, a test that is about to drop its own)."""
+    while _ENGINES:
+        _url, engine = _ENGINES.popitem()
+        engine.dispose()
 
 
 def get_engine(url: str | None = None) -> Engine:

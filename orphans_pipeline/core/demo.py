@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import schema, sql
+from orphans_pipeline.core import guard, schema, sql
 
 DEMO_FILES = (
     "demo/create_demo_plan",
@@ -99,14 +99,13 @@ def load_demo_data(engine: Engine, drivers: int, seed: int, *, replace: bool = F
 def _load(engine: Engine, drivers: int, seed: int, *, replace: bool) -> DemoCounts:
     if replace:
         reset_demo_database(engine)
-    with engine.begin() as conn:
-        from orphans_pipeline.core import guard
-
-        guard.allow_orphan_links_in_transaction(conn)
+    with engine.begin() as conn, guard.legacy_orphan_links(conn):
         for name in DEMO_FILES:
             sql.run(conn, name, drivers=drivers, seed=seed)
     with engine.begin() as conn:
         sql.run(conn, "demo/analyze_demo_tables")
+    # A demo database is the project's own: its guard refuses new orphans (domain.md).
+    guard.set_guard_mode(engine, "enforce")
     return DemoCounts(drivers, table_counts(engine))
 
 

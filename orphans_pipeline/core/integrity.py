@@ -30,7 +30,9 @@ def count_operational_orphans(engine: Engine) -> CheckResult:
 
 
 def count_ops_view_leaks(engine: Engine) -> CheckResult:
-    """Quarantined or purged drivers visible in any ops view: must be 0."""
+    """Quarantined or purged drivers visible in any view of ops or observational with a
+    driver_id, CT4's own included (the quarantine list aside): must be 0. `per_view` names
+    each view that shows one."""
     return _check(engine, "checks/count_ops_view_leaks", "leaks")
 
 

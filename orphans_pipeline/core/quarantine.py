@@ -5,22 +5,33 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orphans_pipeline.core import guard, sql
-from orphans_pipeline.core.vocabulary import PIPELINE_ACTOR
+from orphans_pipeline.core import sql
+from orphans_pipeline.core.locking import lock_orphans_pipeline
 
 
 def plan_orphan_outcomes(conn: Connection, run_id: str) -> int:
-    return sql.run(conn, "pipeline/plan_orphan_outcomes", run_id=run_id).rowcount
+    return int(sql.run(conn, "pipeline/plan_orphan_outcomes", run_id=run_id).scalar_one())
 
 
 def upsert_driver_orphan_quarantine(conn: Connection, run_id: str) -> int:
     """Write the run's outcomes; the table's trigger appends their history in the same statement.
 
     Only a row still in the state the run judged it in is written (a reviewer's decision taken
-    since is kept), and the caller holds the pipeline lock.
+    since is kept). The database function binds the actor (`pipeline`, this registered run)
+    and refuses unless the caller holds the pipeline lock.
     """
-    guard.set_history_context(conn, actor=PIPELINE_ACTOR, run_id=run_id)
-    return sql.run(conn, "pipeline/upsert_driver_orphan_quarantine", run_id=run_id).rowcount
+    return int(
+        sql.run(conn, "pipeline/upsert_driver_orphan_quarantine", run_id=run_id).scalar_one()
+    )
+
+
+def adopt_quarantine_rows(engine: Engine, run_id: str, *, lock_wait_seconds: float) -> int:
+    """An execute adopts, in its own transaction under the pipeline lock, every quarantine row
+    that appeared without a history (domain.md): one history row each, with the row's evidence
+    as found. Returns how many it adopted."""
+    with engine.begin() as conn:
+        lock_orphans_pipeline(conn, lock_wait_seconds)
+        return int(sql.run(conn, "pipeline/adopt_quarantine_rows", run_id=run_id).scalar_one())
 
 
 def count_run_history(conn: Connection, run_id: str) -> int:

@@ -11,11 +11,11 @@ def judge_lead_events(conn: Connection, run_id: str) -> None:
 
 
 def plan_lead_links(conn: Connection, run_id: str) -> int:
-    return sql.run(conn, "pipeline/plan_lead_links", run_id=run_id).rowcount
+    return int(sql.run(conn, "pipeline/plan_lead_links", run_id=run_id).scalar_one())
 
 
 def insert_lead_links(conn: Connection, run_id: str) -> tuple[int, int]:
     """Create the planned links; return (created, lost to a concurrent writer)."""
-    created = sql.run(conn, "pipeline/insert_lead_links", run_id=run_id).rowcount
-    lost = sql.run(conn, "pipeline/mark_lost_lead_links", run_id=run_id).rowcount
+    created = int(sql.run(conn, "pipeline/insert_lead_links", run_id=run_id).scalar_one())
+    lost = int(sql.run(conn, "pipeline/mark_lost_lead_links", run_id=run_id).scalar_one())
     return created, lost

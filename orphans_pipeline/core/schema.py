@@ -1,10 +1,13 @@
 """Create the CT4 subset (demo and test databases) and migrate what the project owns."""
 
+import re
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import settings, sql, views
 
@@ -57,15 +60,61 @@ class SchemaNotReady(settings.ConfigError):
     """The database lacks the project's schema, or an older revision of it."""
 
 
+class MigrationFailed(settings.ConfigError):
+    """A statement of a revision failed; the message names the file, its object, the database's
+    words and what to do. The upgrade is one transaction: nothing of it was kept."""
+
+
+# The object a migration statement creates or changes, from its first DDL line.
+_DDL_OBJECT = re.compile(
+    r"^\s*(?:create|alter|drop)\s+(?:or\s+replace\s+)?(?:unique\s+|constraint\s+)?"
+    r"(?:materialized\s+view|view|function|table|index|trigger|type|schema|sequence)\s+"
+    r"(?:if\s+(?:not\s+)?exists\s+)?([\w.\"]+)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def statement_object(name: str) -> str | None:
+    """The object the statement of `sql/<name>.sql` creates or changes, if it names one."""
+    found = _DDL_OBJECT.search(sql.load_text(name))
+    return found.group(1) if found else None
+
+
 def run_files(conn: Connection, names: tuple[str, ...]) -> None:
     for name in names:
-        sql.run(conn, name)
+        try:
+            sql.run(conn, name)
+        except DBAPIError as exc:
+            raise _migration_failed(name, exc) from exc
+
+
+def _migration_failed(name: str, exc: DBAPIError) -> MigrationFailed:
+    words = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    target = statement_object(name)
+    what = f" ({target})" if target else ""
+    advice = (
+        "an object of that name already exists with other columns or another kind (CT4's "
+        "own?): the project never drops or changes CT4's views or functions, so rename or "
+        "drop nothing of CT4's; report this with the object's definition"
+        if re.search(r"cannot (drop|change)|already exists|is not a", words)
+        else "fix what the database names, from a backup if need be, and run "
+        "`orphans-pipeline db upgrade` again"
+    )
+    return MigrationFailed(
+        f"db upgrade failed at sql/{name}.sql{what}: {words}. Nothing of this upgrade was "
+        f"kept (it is one transaction); {advice}"
+    )
 
 
 def create_ct4(engine: Engine) -> None:
-    """Create the CT4 subset of domain.md where absent (demo and test databases only)."""
+    """Create the CT4 subset of domain.md where absent (demo and test databases only), with
+    CT4's real column types. Tables this creates are marked as the subset's, so that the guard
+    is installed in enforce mode there (record on a CT4 the project did not create)."""
+    created = not table_exists(engine, "canon.identity_links")
     with engine.begin() as conn:
         run_files(conn, CT4_FILES)
+        if created:
+            sql.run(conn, "ct4/comment_identity_links_table")
 
 
 def alembic_config(conn: Connection | None = None) -> Config:

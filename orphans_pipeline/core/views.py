@@ -2,7 +2,7 @@
 which leaves out quarantined and purged drivers at read time.
 
 The claims list for collection (ops.mv_cabinet_claims_collection) filters the computed claims
-(ops.mv_cabinet_claims_computed, trips-driven) through the operational drivers when it is read,
+(orphans.mv_cabinet_claims_computed, trips-driven) through the operational drivers when it is read,
 so a run's exclusions hold the moment it commits without recomputing anything; the computed
 claims are refreshed by their own asset on their own schedule (defs/claims.py).
 """
@@ -15,8 +15,8 @@ from orphans_pipeline.core import sql
 
 
 def cabinet_claims_computed_populated(engine: Engine) -> bool | None:
-    """Whether the computed claims hold data (migration 0007 creates them empty); None before
-    that migration."""
+    """Whether the computed claims hold data (revisions 0007 and 0012 create them empty);
+    None before them."""
     with engine.connect() as conn:
         populated = sql.run(conn, "views/select_cabinet_claims_computed_populated").scalar_one()
     return None if populated is None else bool(populated)

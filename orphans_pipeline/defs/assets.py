@@ -60,10 +60,20 @@ def detected_orphans(
         limit=config.limit,
         output_dir=str(output_dir),
     )
+    # Quarantine rows written outside the project since the last run get their first history
+    # row before anything changes them (domain.md: adoption), in a transaction of their own.
+    adopted = (
+        quarantine.adopt_quarantine_rows(
+            engine, context.run_id, lock_wait_seconds=options.lock_wait_seconds
+        )
+        if config.execute
+        else 0
+    )
     counts = detect.detect_orphans(engine, context.run_id, config.limit)
     return dg.MaterializeResult(
         metadata={
             **numeric(counts),
+            **({"adopted": adopted} if adopted else {}),
             "mode": config.mode(),
             # Shown only when set: "limit 0" read as "nothing taken".
             **({"limit": config.limit} if config.limit is not None else {}),

@@ -20,7 +20,10 @@ def _result(
         metadata={
             "count": result.count,
             "driver_ids": dg.MetadataValue.json(result.driver_ids),
-            **{key: dg.MetadataValue.json(value) for key, value in result.details.items()},
+            **{
+                key: dg.MetadataValue.json(value) if isinstance(value, dict | list) else value
+                for key, value in result.details.items()
+            },
         },
     )
 

@@ -20,9 +20,9 @@ CLAIMS_GROUP = "ct4_claims"
     kinds={"postgres"},
     owners=OWNERS,
     tags={"domain": "ct4_identity", "layer": "ops"},
-    metadata={"dagster/table_name": "ops.mv_cabinet_claims_computed"},
+    metadata={"dagster/table_name": "orphans.mv_cabinet_claims_computed"},
     description=(
-        "ops.mv_cabinet_claims_computed: the cabinet 14-day milestone claims (C3) of every "
+        "orphans.mv_cabinet_claims_computed: the cabinet 14-day milestone claims (C3) of every "
         "operational driver, recomputed from public.summary_daily and refreshed concurrently "
         "(readers never wait). The claims list for collection, ops.mv_cabinet_claims_collection, "
         "reads it through the operational drivers, so quarantines need no refresh; new trips "
@@ -42,7 +42,7 @@ cabinet_claims_job = dg.define_asset_job(
     name=JobName.CABINET_CLAIMS.value,
     selection=dg.AssetSelection.assets(cabinet_claims_computed),
     executor_def=dg.in_process_executor,
-    description="Recompute the cabinet claims from the trips (ops.mv_cabinet_claims_computed).",
+    description="Recompute the cabinet claims from the trips (orphans.mv_cabinet_claims_computed).",
 )
 
 

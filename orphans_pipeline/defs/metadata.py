@@ -62,7 +62,7 @@ TABLE_COLUMNS: dict[str, list[dg.TableColumn]] = {
         _column("match_score", "int4", "the match's score", False),
         _column("confidence_level", "confidencelevel", "the match's confidence", False),
         _column("evidence", "jsonb", "the pipeline's evidence (run, event, level)"),
-        _column("linked_at", "timestamptz", "when the link was made"),
+        _column("linked_at", "timestamptz", "when the link was made", nullable=False),
         _column("run_id", "int4", "CT4's ingestion run (not a Dagster run)"),
     ],
     "canon.driver_orphan_quarantine": [

@@ -9,7 +9,7 @@ create table if not exists public.module_ct_cabinet_leads (
     park_phone varchar,
     asset_plate_number varchar,
     asset_model varchar,
-    lead_created_at date,
+    lead_created_at timestamp,
     status varchar,
-    created_at timestamptz
+    created_at timestamp default now()
 )

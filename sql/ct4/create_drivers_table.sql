@@ -7,5 +7,5 @@ create table if not exists public.drivers (
     license_normalized_number varchar,
     full_name varchar,
     hire_date date,
-    created_at timestamptz
+    created_at timestamp
 )

@@ -10,7 +10,7 @@ create table if not exists canon.identity_links (
     match_score int not null,
     confidence_level confidencelevel not null,
     evidence jsonb,
-    linked_at timestamptz default now(),
+    linked_at timestamptz not null default now(),
     run_id int,
     unique (source_table, source_pk)
 )

@@ -2,8 +2,8 @@
 -- Returns nothing.
 create table if not exists canon.identity_registry (
     person_key uuid primary key,
-    created_at timestamptz default now(),
-    updated_at timestamptz default now(),
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
     confidence_level confidencelevel not null,
     primary_phone varchar,
     primary_document varchar,

@@ -8,6 +8,6 @@ create table if not exists observational.lead_events (
     person_key uuid references canon.identity_registry (person_key),
     scout_id int,
     payload_json jsonb,
-    created_at timestamptz default now(),
+    created_at timestamptz not null default now(),
     unique (source_table, source_pk)
 )

@@ -7,6 +7,6 @@ create table if not exists public.module_ct_migrations (
     driver_name varchar,
     scout_name varchar,
     hire_date date,
-    created_at timestamptz,
-    updated_at timestamptz
+    created_at timestamp default now(),
+    updated_at timestamp
 )

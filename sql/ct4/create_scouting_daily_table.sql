@@ -8,5 +8,5 @@ create table if not exists public.module_ct_scouting_daily (
     driver_license varchar,
     registration_date date,
     acquisition_method varchar,
-    created_at timestamptz
+    created_at timestamp default now()
 )

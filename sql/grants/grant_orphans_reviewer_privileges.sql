@@ -1,14 +1,27 @@
--- grant_orphans_reviewer_privileges: what the review actions, their undo and the API's reads
--- need: read the queue and its sources; relink and create-lead insert a lead link (and a
--- migrations lead with its event); purge deletes a driver link; undo removes what an action
--- created or restores what it deleted; each moves the quarantine row, whose trigger appends
--- the history.
--- Returns nothing.
+-- grant_orphans_reviewer_privileges: exactly what the review CLI, the API and the review page
+-- need, each object by name (never a whole CT4 schema). First everything the role held on CT4's
+-- schemas and the project's is taken back (earlier versions granted writes and whole schemas),
+-- then: it reads the queue, its sources, the runs and the figures; it writes nothing itself,
+-- only through orphans.review_decisions, which checks every decision under the pipeline lock
+-- and binds the reviewer as the actor (never a name reserved for the pipeline). Every privilege
+-- it ends with is listed in README "Least privilege". Returns nothing.
 do $$
+declare
+    v_relation text;
 begin
-    grant usage on schema canon, observational, public, orphans, ops to orphans_reviewer;
+    revoke all on all tables in schema canon, observational, public, ops, orphans
+        from orphans_reviewer;
+    revoke all on all sequences in schema canon, observational, public, ops, orphans
+        from orphans_reviewer;
+    revoke all on all functions in schema orphans from orphans_reviewer;
+    revoke all on schema canon, observational, public, ops, orphans from orphans_reviewer;
+
+    grant usage on schema canon, observational, public, ops, orphans to orphans_reviewer;
     grant select on
         canon.identity_registry,
+        canon.identity_links,
+        canon.driver_orphan_quarantine,
+        canon.driver_orphan_quarantine_history,
         observational.lead_events,
         public.drivers,
         public.module_ct_cabinet_leads,
@@ -16,36 +29,24 @@ begin
         public.module_ct_migrations,
         public.summary_daily,
         public.orphans_pipeline_alembic_version,
-        canon.driver_orphan_quarantine,
-        canon.driver_orphan_quarantine_history,
         orphans.runs,
-        -- the lead-link rule: the queue's reads and the guard's check on a restored driver link
-        orphans.lead_links
+        orphans.lead_links,
+        orphans.v_driver_orphans,
+        orphans.mv_cabinet_claims_computed
     to orphans_reviewer;
-    grant select, insert, delete on canon.identity_links to orphans_reviewer;
-    grant insert, delete on public.module_ct_migrations, observational.lead_events
-        to orphans_reviewer;
-    grant update on canon.driver_orphan_quarantine to orphans_reviewer;
-    -- The quarantine table's trigger writes the history (migration 0006): no direct insert.
-    revoke insert, update, delete, truncate on canon.driver_orphan_quarantine_history
-        from orphans_reviewer;
-    execute format(
-        'revoke usage, update on sequence %s from orphans_reviewer',
-        pg_get_serial_sequence('canon.driver_orphan_quarantine_history', 'id')
-    );
-    -- Sequences by the catalog's own names: CT4's may differ from the demo schema's.
-    execute (
-        select string_agg(
-            format('grant usage on sequence %s to orphans_reviewer', sequence_name), '; '
-        )
-        from (
-            values
-                (pg_get_serial_sequence('canon.identity_links', 'id')),
-                (pg_get_serial_sequence('public.module_ct_migrations', 'id')),
-                (pg_get_serial_sequence('observational.lead_events', 'id'))
-        ) as sequences (sequence_name)
-    );
-    grant execute on all functions in schema orphans to orphans_reviewer;
-    grant select on all tables in schema ops to orphans_reviewer;
+    for v_relation in
+        select ours.name
+        from unnest(array['ops.v_operational_drivers', 'ops.v_driver_orphans']) as ours (name)
+        where to_regclass(ours.name) is not null
+            and not exists (
+                select 1 from orphans.ct4_views as ct4_view where ct4_view.view_name = ours.name
+            )
+    loop
+        execute format('grant select on %s to orphans_reviewer', v_relation);
+    end loop;
+    grant execute on function
+        orphans.review_decisions(jsonb, text, boolean),
+        orphans.count_view_leaks()
+    to orphans_reviewer;
 end
 $$

@@ -1,8 +1,5 @@
--- record_run_results: keep run :run_id's stats and report paths in the run registry; the run
--- stays running until its real end (after the checks) closes it. Returns nothing.
-update orphans.runs
-set
-    stats = cast(:stats as jsonb),
-    report_json_path = :report_json_path,
-    report_csv_path = :report_csv_path
-where run_id = :run_id
+-- record_run_results: keep run :run_id's stats and report paths in the registry; it stays running
+-- until its end closes it (orphans.record_run_results, revision 0013). Returns one row.
+select orphans.record_run_results(
+    :run_id, cast(:stats as jsonb), :report_json_path, :report_csv_path
+) as recorded

@@ -1,12 +1,3 @@
--- register_run: record run :run_id in the run registry as running (again, if a step is
--- retried). Returns nothing.
-insert into orphans.runs (run_id, mode, row_limit, output_dir, status, started_at)
-values (:run_id, :mode, :row_limit, :output_dir, 'running', now())
-on conflict (run_id) do update
-set
-    mode = excluded.mode,
-    row_limit = excluded.row_limit,
-    output_dir = excluded.output_dir,
-    status = 'running',
-    finished_at = null,
-    error = null
+-- register_run: open run :run_id's registry row (orphans.register_run, revision 0013: the only way
+-- a run id gets into orphans.runs). Returns one row.
+select orphans.register_run(:run_id, :mode, :row_limit, :output_dir) as registered

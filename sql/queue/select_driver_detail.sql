@@ -1,5 +1,5 @@
 -- select_driver_detail: what the review page's detail view shows of driver :driver_id: its
--- quarantine row as ops.v_driver_orphans shows it (with the evidence the pipeline recorded),
+-- quarantine row as orphans.v_driver_orphans shows it (with the evidence the pipeline recorded),
 -- its public.drivers row (phone and license also normalised as the rules compare them), its
 -- registry person, its driver link as it is now (null once purged) and whether the person has a
 -- lead link now (orphans.lead_links). Returns zero or one row.
@@ -42,7 +42,7 @@ select
         from orphans.lead_links as lead_link
         where lead_link.person_key = orphan.person_key
     ) as person_has_lead_link
-from ops.v_driver_orphans as orphan
+from orphans.v_driver_orphans as orphan
 left join canon.identity_registry as registry
     on registry.person_key = orphan.person_key
 left join public.drivers as driver

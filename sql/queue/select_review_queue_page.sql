@@ -1,4 +1,4 @@
--- select_review_queue_page: one page of the review page's queue, ops.v_driver_orphans filtered
+-- select_review_queue_page: one page of the review page's queue, orphans.v_driver_orphans filtered
 -- by :status, :detected_reason and :driver_id (exact; each ignored when null) and by :search
 -- (ignored when null): a driver id prefix, a name without digits (contained in the driver's or
 -- the registry's full name, any case),
@@ -133,7 +133,7 @@ select
 from counted
 left join page
     on true
-left join ops.v_driver_orphans as orphan
+left join orphans.v_driver_orphans as orphan
     on orphan.driver_id = page.driver_id
 left join lateral (
     select

@@ -1,4 +1,4 @@
--- select_driver_story: driver :driver_id's current quarantine row as ops.v_driver_orphans
+-- select_driver_story: driver :driver_id's current quarantine row as orphans.v_driver_orphans
 -- shows it, with its evidence. Returns zero or one row.
 select
     orphan.driver_id,
@@ -15,5 +15,5 @@ select
     orphan.driver_links_count,
     orphan.lead_events_count,
     orphan.evidence_json
-from ops.v_driver_orphans as orphan
+from orphans.v_driver_orphans as orphan
 where orphan.driver_id = :driver_id

@@ -2,11 +2,11 @@
 -- computed claims less the drivers now quarantined or purged (an anti-join on the quarantine
 -- table), so the cost follows the claims list, not the drivers: the same rows CT4 reads
 -- through ops.v_operational_drivers unless a driver link vanished outside the quarantine since
--- the last refresh. driver_orphans_rows: the rows of ops.v_driver_orphans (one per quarantine
+-- the last refresh. driver_orphans_rows: the rows of orphans.v_driver_orphans (one per quarantine
 -- row). Returns one row.
 with collection as (
     select computed.driver_id, computed.amount
-    from ops.mv_cabinet_claims_computed as computed
+    from orphans.mv_cabinet_claims_computed as computed
     where not exists (
         select 1
         from canon.driver_orphan_quarantine as quarantine

@@ -7,6 +7,7 @@ Revises:
 
 from alembic import op
 
+from orphans_pipeline.core import ct4_objects
 from orphans_pipeline.core.schema import run_files
 
 revision = "0001"
@@ -54,8 +55,30 @@ FILES = (
 )
 
 
+# Indexes CT4 may already have (its migration 014 indexes the quarantine's status; it indexes
+# lead_events.person_key): where it does, the project uses CT4's and adds no duplicate. This
+# skip was added when the project met the real CT4 (revision 0012); on every database where
+# 0001 ran before, no such index existed, so it ran the same files.
+CT4_MAY_HAVE = {
+    "migrations/0001/create_driver_orphan_quarantine_status_index": (
+        "canon.driver_orphan_quarantine",
+        ["status"],
+        "driver_orphan_quarantine_status_idx",
+    ),
+    "migrations/0001/create_lead_events_person_key_index": (
+        "observational.lead_events",
+        ["person_key"],
+        "lead_events_person_key_idx",
+    ),
+}
+
+
 def upgrade() -> None:
-    run_files(op.get_bind(), FILES)
+    conn = op.get_bind()
+    for name in FILES:
+        if name in CT4_MAY_HAVE and ct4_objects.equivalent_index(conn, *CT4_MAY_HAVE[name]):
+            continue
+        run_files(conn, (name,))
 
 
 def downgrade() -> None:

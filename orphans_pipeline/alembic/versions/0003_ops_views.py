@@ -7,6 +7,7 @@ Revises: 0002
 
 from alembic import op
 
+from orphans_pipeline.core import ct4_objects
 from orphans_pipeline.core.schema import run_files
 
 revision = "0003"
@@ -31,7 +32,13 @@ FILES = (
 
 
 def upgrade() -> None:
-    run_files(op.get_bind(), FILES)
+    # These views add days to `date` lead columns and take names CT4 itself uses: on CT4 as it
+    # really is (`timestamp` lead dates, its own ops.v_driver_orphans, ...) they cannot run and
+    # must not, so revision 0012 creates the project's views there instead. Everywhere 0003 ran
+    # before, they applied: it runs the same files as when it landed.
+    conn = op.get_bind()
+    if ct4_objects.legacy_views_apply(conn):
+        run_files(conn, FILES)
 
 
 def downgrade() -> None:

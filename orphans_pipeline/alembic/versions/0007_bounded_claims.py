@@ -12,6 +12,7 @@ Revises: 0006
 
 from alembic import op
 
+from orphans_pipeline.core import ct4_objects
 from orphans_pipeline.core.schema import run_files
 
 revision = "0007"
@@ -30,7 +31,10 @@ FILES = (
 
 
 def upgrade() -> None:
-    run_files(op.get_bind(), FILES)
+    # Replaces 0003's views: only where 0003 created them (else 0012 creates the project's).
+    conn = op.get_bind()
+    if ct4_objects.legacy_views_created(conn):
+        run_files(conn, FILES)
 
 
 def downgrade() -> None:

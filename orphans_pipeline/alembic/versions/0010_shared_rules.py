@@ -15,6 +15,7 @@ Revises: 0009
 
 from alembic import op
 
+from orphans_pipeline.core import ct4_objects
 from orphans_pipeline.core.schema import run_files
 
 revision = "0010"
@@ -32,8 +33,14 @@ FILES = (
 )
 
 
+# Replaces 0003's view: only where 0003 created it (else 0012 creates the project's views).
+REPLACES_LEGACY_VIEW = "migrations/0010/create_driver_origin_view"
+
+
 def upgrade() -> None:
-    run_files(op.get_bind(), FILES)
+    conn = op.get_bind()
+    legacy = ct4_objects.legacy_views_created(conn)
+    run_files(conn, tuple(name for name in FILES if legacy or name != REPLACES_LEGACY_VIEW))
 
 
 def downgrade() -> None:

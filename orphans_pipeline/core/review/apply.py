@@ -1,15 +1,23 @@
-"""The entry points: one review action, or a file of decisions all or nothing. Both check the
-schema, clean the input, and run in the one locked transaction of `transaction`."""
+"""The entry points: one review action, or a file of decisions all or nothing. Both clean the
+input and check the schema before any lock is taken, then hand the decisions to the database
+(`actions.apply_decisions`) in the one locked transaction of `transaction`."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from orphans_pipeline.core import schema
 from orphans_pipeline.core.fix import DEFAULT_LOCK_WAIT_SECONDS
-from orphans_pipeline.core.review.actions import ReviewOutcome, bind
+from orphans_pipeline.core.review.actions import (
+    Decision,
+    ReviewOutcome,
+    apply_decisions,
+    decision,
+    outcome_of,
+    refusal_of,
+)
 from orphans_pipeline.core.review.inputs import reviewer_name
 from orphans_pipeline.core.review.refusals import ReviewRefused
 from orphans_pipeline.core.review.transaction import in_locked_transaction
@@ -28,14 +36,20 @@ def review(
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
 ) -> ReviewOutcome:
     """Apply (or, by default, preview) one review action: relink, create-lead, purge or undo."""
-    bound = bind(action, driver_id, reviewer, notes, source_table, source_pk)
+    one = decision(action, driver_id, notes, source_table, source_pk)
+    reviewer = reviewer_name(reviewer)
     # Every path (CLI, API, the review job) decides on the current schema only.
     schema.require_current(engine)
-    outcome = in_locked_transaction(
-        engine, bound, commit=lambda _: execute, lock_wait_seconds=lock_wait_seconds
+    result = in_locked_transaction(
+        engine,
+        lambda conn: apply_decisions(conn, [one], reviewer, execute=execute),
+        commit=lambda applied: bool(applied["executed"]),
+        lock_wait_seconds=lock_wait_seconds,
     )
-    outcome.executed = execute
-    return outcome
+    (line,) = result["lines"]
+    if not line["ok"]:
+        raise refusal_of(line)
+    return outcome_of(line, executed=execute)
 
 
 @dataclass
@@ -68,44 +82,50 @@ def bulk_review(
 ) -> BulkOutcome:
     """All the decisions in one transaction: every line applies, or none does.
 
-    Each line runs in its own savepoint, so the preview lists what each line would do and every
-    line that would fail; an execute with any failing line writes nothing.
+    Every line is cleaned before the lock is taken; the database then judges each valid line in
+    a savepoint of its own, on the state the earlier ones left, so the preview lists what each
+    line would do and every line that would fail; an execute with any failing line writes
+    nothing.
     """
     reviewer = reviewer_name(reviewer)
     schema.require_current(engine)
-
-    def every_line(conn: Connection) -> BulkOutcome:
-        lines = [
-            _one_line(conn, number, decision, reviewer)
-            for number, decision in enumerate(decisions, start=2)  # line 1 is the header
-        ]
-        return BulkOutcome(execute and all(line.ok for line in lines), lines)
-
-    return in_locked_transaction(
+    rows: dict[int, dict[str, str]] = {}
+    cleaned: list[Decision] = []
+    refused: dict[int, str] = {}
+    for number, row in enumerate(decisions, start=2):  # line 1 is the header
+        rows[number] = row
+        try:
+            cleaned.append(
+                decision(
+                    row.get("action", ""),
+                    row.get("driver_id", ""),
+                    row.get("notes"),
+                    row.get("source_table"),
+                    row.get("source_pk"),
+                    line=number,
+                )
+            )
+        except ReviewRefused as exc:
+            refused[number] = str(exc)
+    write = execute and not refused
+    result = in_locked_transaction(
         engine,
-        every_line,
-        commit=lambda outcome: outcome.executed,
+        lambda conn: apply_decisions(conn, cleaned, reviewer, execute=write),
+        commit=lambda applied: bool(applied["executed"]),
         lock_wait_seconds=lock_wait_seconds,
     )
-
-
-def _one_line(conn: Connection, number: int, decision: dict[str, str], reviewer: str) -> BulkLine:
-    """One decision in a savepoint of its own: kept if it applies, rolled back if refused."""
-    driver_id, action = decision.get("driver_id", ""), decision.get("action", "")
-    savepoint = conn.begin_nested()
-    try:
-        bound = bind(
-            action.strip(),
-            driver_id,
-            reviewer,
-            decision.get("notes"),
-            decision.get("source_table"),
-            decision.get("source_pk"),
-        )
-        outcome = bound(conn)
-    except ReviewRefused as exc:
-        savepoint.rollback()
-        return BulkLine(number, driver_id, action, False, str(exc))
-    savepoint.commit()
-    message = f"{outcome.from_status} -> {outcome.to_status}"
-    return BulkLine(number, driver_id, action, True, message, outcome.as_dict())
+    judged = {int(line["line"]): line for line in result["lines"]}
+    lines = []
+    for number, row in rows.items():
+        driver_id, action = row.get("driver_id", ""), row.get("action", "")
+        if number in refused:
+            lines.append(BulkLine(number, driver_id, action, False, refused[number]))
+            continue
+        line = judged[number]
+        if not line["ok"]:
+            lines.append(BulkLine(number, driver_id, action, False, line["message"]))
+            continue
+        outcome = outcome_of(line, executed=bool(result["executed"]))
+        message = f"{outcome.from_status} -> {outcome.to_status}"
+        lines.append(BulkLine(number, driver_id, action, True, message, outcome.as_dict()))
+    return BulkOutcome(bool(result["executed"]), lines)
