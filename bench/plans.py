@@ -53,7 +53,8 @@ select
     (select id::text from public.module_ct_cabinet_leads
      where external_id is null order by id limit 1) as cabinet_id_pk,
     (select source_pk from canon.identity_links
-     where source_table = 'drivers' order by id limit 1) as operational_driver_id
+     where source_table = 'drivers' order by id limit 1) as operational_driver_id,
+    (select id::text from public.module_ct_scouting_daily order by id limit 1) as scouting_pk
 """
 
 GUARD_INSERT = """
@@ -151,19 +152,22 @@ def probe(url: str) -> list[dict[str, Any]]:
                 "guard/select_person_has_lead_link",
                 {"person_key": p["person_key"]},
             ),
-            (
-                "select_lead_for_relink (cabinet external_id)",
-                "review/select_lead_for_relink",
-                {"source_table": "module_ct_cabinet_leads", "source_pk": p["cabinet_external_pk"]},
-            ),
-            (
-                "select_lead_for_relink (cabinet id)",
-                "review/select_lead_for_relink",
-                {"source_table": "module_ct_cabinet_leads", "source_pk": p["cabinet_id_pk"]},
-            ),
         )
         for label, name, params in reads:
             out.append({"name": label, **explain_one(conn, sql.load_text(name), params)})
+        # The ownership of one lead row under every key (revision 0012): what a relink, an
+        # undo and the detail page ask.
+        for label, table, key in (
+            ("cabinet external_id", "module_ct_cabinet_leads", p["cabinet_external_pk"]),
+            ("cabinet id", "module_ct_cabinet_leads", p["cabinet_id_pk"]),
+            ("scouting id and md5 key", "module_ct_scouting_daily", p["scouting_pk"]),
+        ):
+            entry = explain_one(
+                conn,
+                "select * from orphans.lead_row_links(:source_table, :source_pk)",
+                {"source_table": table, "source_pk": key},
+            )
+            out.append({"name": f"lead_row_links ({label})", **entry})
         views: tuple[tuple[str, str, dict[str, Any]], ...] = (
             ("ops.v_driver_origin (all)", "select count(*) from ops.v_driver_origin", {}),
             (

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
-from orphans_pipeline.core import db, demo, embedded, schema, settings, views
+from orphans_pipeline.core import db, demo, embedded, guard, install, schema, settings, views
 from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import ACTION_OUTCOME, ReviewAction
 
@@ -39,10 +39,8 @@ def cmd_db_create_ct4(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     engine = _engine()
-    filled = schema.upgrade(engine)
-    print(f"Owned schema at revision {schema.current_revision(engine)}.")
-    if filled is not None:
-        print(f"Claims list for collection computed from the trips in {filled:.1f} s.")
+    for line in install.report_lines(install.upgrade(engine)):
+        print(line)
     try:
         if schema.refresh_grants(engine):
             print("Roles orphans_pipeline and orphans_reviewer granted again (sql/grants).")
@@ -63,6 +61,33 @@ def cmd_db_grant(args: argparse.Namespace) -> int:
         "Roles orphans_pipeline and orphans_reviewer granted (sql/grants). Grant them to the "
         "services' login roles: grant orphans_pipeline to <user>;"
     )
+    return EXIT_OK
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    engine = _engine()
+    revision, head = schema.current_revision(engine), schema.head_revision()
+    print(f"schema revision: {revision or 'none (run `orphans-pipeline db upgrade`)'}", end="")
+    print("" if revision is None else f" (the code's: {head})")
+    state = guard.guard_state(engine) if revision is not None else None
+    if state is None:
+        return EXIT_OK if revision == head else EXIT_FAILED
+    print(
+        f"prevention guard: {state.mode} (set {state.changed_at:%Y-%m-%d %H:%M:%S %Z} by "
+        f"{state.changed_by}); driver links recorded without a lead link: {state.recorded}"
+    )
+    return EXIT_OK if revision == head else EXIT_FAILED
+
+
+def cmd_db_guard(args: argparse.Namespace) -> int:
+    engine = _ready_engine()
+    previous = guard.set_guard_mode(engine, args.mode)
+    print(f"prevention guard: {args.mode} (was {previous}).")
+    if args.mode == "enforce":
+        print(
+            "A driver link whose person has no lead link at commit is now refused: CT4's "
+            "ingestion must write the lead link first, in the same transaction."
+        )
     return EXIT_OK
 
 
@@ -323,6 +348,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("url", help="print the CT4 database URL (for psql)").set_defaults(
         func=cmd_db_url
     )
+    db_commands.add_parser(
+        "status", help="the schema revision and the prevention guard's mode"
+    ).set_defaults(func=cmd_db_status)
+    guard_parser = db_commands.add_parser(
+        "guard",
+        help="set the prevention guard's mode (run as an owner): enforce refuses a driver "
+        "link without a lead link, record accepts and records it, off lets it through",
+    )
+    guard_parser.add_argument("mode", choices=guard.GUARD_MODES)
+    guard_parser.set_defaults(func=cmd_db_guard)
 
     demo_parser = commands.add_parser("demo-data", help="load a deterministic demo dataset")
     demo_parser.add_argument("--drivers", type=_positive_int, default=2000)

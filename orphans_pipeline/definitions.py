@@ -54,6 +54,7 @@ def build_definitions(
             checks.no_operational_orphans,
             checks.ops_views_exclude_quarantined_drivers,
             checks.quarantine_has_audit_trail,
+            checks.no_driver_links_recorded_without_lead,
         ],
         jobs=[orphans_fix_job, orphans_dry_run_job, orphans_review_job, cabinet_claims_job],
         schedules=[

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from orphans_pipeline import cli
-from orphans_pipeline.core import demo
+from orphans_pipeline.core import demo, guard
 from orphans_pipeline.definitions import build_definitions
 from orphans_pipeline.defs import alerts as alert_sensors
 from orphans_pipeline.defs.alerts import (
@@ -156,9 +156,17 @@ def test_warn_check_failure_alerts_though_the_run_succeeds(
 ) -> None:
     ticks = Ticks(orphans_check_failure_alert_sensor, instance, ct4_db)
     data = CT4(ct4_db)
-    # A purged row written behind the pipeline's back, with no history: an audit gap that no
-    # run repairs (a purged driver is never a candidate again).
-    data.quarantine("GAP-1", data.driver("GAP-1", link=False), status="purged", history=False)
+    # A purged row whose history an owner ended by hand in another status: an audit gap that no
+    # run repairs (a purged driver is never a candidate again, and a row with a history is not
+    # adopted again).
+    data.quarantine("GAP-1", data.driver("GAP-1", link=False), status="purged")
+    with ct4_db.begin() as conn:
+        conn.execute(
+            text(
+                "insert into canon.driver_orphan_quarantine_history (driver_id, from_status, "
+                "to_status, actor) values ('GAP-1', 'purged', 'quarantined', 'an owner')"
+            )
+        )
     outcome = fix_run(instance, execute=True)
     assert outcome.succeeded and outcome.checks["quarantine_has_audit_trail"] is False
     ticks.tick()
@@ -168,6 +176,40 @@ def test_warn_check_failure_alerts_though_the_run_succeeds(
         "WARN",
     )
     assert "GAP-1" in payload["alert"]["driver_ids"]
+
+
+def test_driver_links_the_guard_recorded_alert_as_a_warning(
+    ct4_db: Engine, instance: dg.DagsterInstance, webhook: WebhookReceiver
+) -> None:
+    """With the guard in record mode, CT4's ingestion pattern (a new person and a driver_direct
+    link, no lead) is accepted and recorded; the next execute quarantines the driver and its
+    WARN check names it; the check sensor alerts once."""
+    ticks = Ticks(orphans_check_failure_alert_sensor, instance, ct4_db)
+    guard.set_guard_mode(ct4_db, "record")
+    data = CT4(ct4_db)
+    person = data.person()
+    with ct4_db.begin() as conn:
+        conn.execute(
+            text(
+                "insert into canon.identity_links (person_key, source_table, source_pk, "
+                "snapshot_date, match_rule, match_score, confidence_level) values "
+                "(:person, 'drivers', 'INGESTED-1', now(), 'driver_direct', 100, 'HIGH')"
+            ),
+            {"person": person},
+        )
+    outcome = fix_run(instance, execute=True)
+    assert outcome.succeeded
+    assert outcome.checks["no_driver_links_recorded_without_lead"] is False
+    assert data.quarantine_row("INGESTED-1")["status"] == "quarantined"  # type: ignore[index]
+    ticks.tick()
+    [payload] = webhook.payloads
+    assert (payload["alert"]["check"], payload["alert"]["severity"]) == (
+        "no_driver_links_recorded_without_lead",
+        "WARN",
+    )
+    assert payload["alert"]["driver_ids"] == ["INGESTED-1"]
+    # The next execute has nothing new to say.
+    assert fix_run(instance, execute=True).checks["no_driver_links_recorded_without_lead"]
 
 
 def test_alerts_go_by_email_too(

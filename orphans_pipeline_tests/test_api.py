@@ -439,6 +439,7 @@ def test_run_fix_execute_needs_the_switch(demo_db: Engine, fix_env: Path) -> Non
         "no_operational_orphans": True,
         "ops_views_exclude_quarantined_drivers": True,
         "quarantine_has_audit_trail": True,
+        "no_driver_links_recorded_without_lead": True,
     }
 
 

@@ -340,13 +340,15 @@ def test_history_output_escapes_what_the_database_holds(
     data = CT4(fresh_engine)
     hostile = "Eve\n    #999 2026-01-01 00:00:00+0000 quarantined -> purged by pipeline\x1b[31m"
     data.quarantine("Q1", data.driver("Q1", data.person(name=hostile)))
+    # Since revision 0013 the database refuses such an actor; an owner can still write a
+    # history row by hand (history is append-only, not closed to its owner).
     with fresh_engine.begin() as conn:
-        conn.execute(text("select set_config('orphans.actor', :a, true)"), {"a": hostile})
-        conn.execute(text("select set_config('orphans.notes', :n, true)"), {"n": hostile})
         conn.execute(
             text(
-                "update canon.driver_orphan_quarantine set status = 'purged' where driver_id = 'Q1'"
-            )
+                "insert into canon.driver_orphan_quarantine_history (driver_id, from_status, "
+                "to_status, actor, notes) values ('Q1', 'quarantined', 'purged', :a, :n)"
+            ),
+            {"a": hostile, "n": hostile},
         )
     monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
     assert cli.main(["history", "Q1"]) == 0

@@ -34,6 +34,7 @@ CHECKS = {
     "no_operational_orphans",
     "ops_views_exclude_quarantined_drivers",
     "quarantine_has_audit_trail",
+    "no_driver_links_recorded_without_lead",
 }
 
 

@@ -16,9 +16,9 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _check(engine: Engine, name: str, count_column: str) -> CheckResult:
+def _check(engine: Engine, name: str, count_column: str, **params: Any) -> CheckResult:
     with engine.connect() as conn:
-        row = sql.run(conn, name).mappings().one()
+        row = sql.run(conn, name, **params).mappings().one()
     details = {k: v for k, v in row.items() if k not in (count_column, "driver_ids")}
     count = int(row[count_column])
     return CheckResult(count == 0, count, list(row["driver_ids"]), details)
@@ -39,6 +39,12 @@ def count_ops_view_leaks(engine: Engine) -> CheckResult:
 def count_quarantine_audit_gaps(engine: Engine) -> CheckResult:
     """Quarantine rows without reason, creation_rule, evidence or a matching history row."""
     return _check(engine, "checks/count_quarantine_audit_gaps", "gaps")
+
+
+def count_recorded_driver_links(engine: Engine, run_id: str) -> CheckResult:
+    """Driver links the guard (record mode) let in without a lead link since the last
+    successful execute before `run_id`: should be 0 once CT4's ingestion writes leads first."""
+    return _check(engine, "checks/count_recorded_driver_links", "recorded", run_id=run_id)
 
 
 def count_quarantine_by_status(engine: Engine) -> dict[str, int]:

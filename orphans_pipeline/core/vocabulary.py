@@ -97,6 +97,7 @@ class CheckName(StrEnum):
     NO_OPERATIONAL_ORPHANS = "no_operational_orphans"
     OPS_VIEWS_EXCLUDE_QUARANTINED_DRIVERS = "ops_views_exclude_quarantined_drivers"
     QUARANTINE_HAS_AUDIT_TRAIL = "quarantine_has_audit_trail"
+    NO_DRIVER_LINKS_RECORDED_WITHOUT_LEAD = "no_driver_links_recorded_without_lead"
 
 
 class JobName(StrEnum):

@@ -76,3 +76,23 @@ def quarantine_has_audit_trail(ct4: CT4Database) -> dg.AssetCheckResult:
         dg.AssetCheckSeverity.WARN,
         "quarantine rows without a complete audit trail",
     )
+
+
+@dg.asset_check(
+    asset=AssetName.DRIVER_ORPHAN_QUARANTINE.value,
+    name=CheckName.NO_DRIVER_LINKS_RECORDED_WITHOUT_LEAD.value,
+    description=(
+        "No driver link was written without a lead link since the last successful execute: "
+        "with the prevention guard in record mode (CT4's own ingestion writes such links), the "
+        "links it recorded, which this run detects as orphans. WARN: CT4's ingestion is "
+        "creating orphans; `orphans-pipeline db guard enforce` once it writes leads first."
+    ),
+)
+def no_driver_links_recorded_without_lead(
+    context: dg.AssetCheckExecutionContext, ct4: CT4Database
+) -> dg.AssetCheckResult:
+    return _result(
+        integrity.count_recorded_driver_links(ct4.engine(), context.run.run_id),
+        dg.AssetCheckSeverity.WARN,
+        "driver links recorded without a lead link since the last execute",
+    )

@@ -2,8 +2,10 @@
 -- (the events the pipeline recorded in its quarantine row's evidence_json, with their level and
 -- why they were or were not used), each looked up now: whether the lead row exists (by
 -- domain.md's source_pk convention, orphans.cabinet_source_pk for cabinet leads), what it says
--- (name, phone, license, date), and which person owns it through a link (with that person's
--- name and driver ids), if any.
+-- (name, phone, license, date: a date whatever CT4's column type), and which person owns it
+-- through a link under any of its keys (orphans.lead_row_links: a scouting row's id::text and
+-- the md5 key CT4's ingestion links it under), with that person's name and driver ids. A row
+-- is relinkable only when it exists and no link of it, under any key, is anybody's.
 -- Returns one row per considered event, strongest level first.
 with quarantine as (
     select
@@ -50,8 +52,11 @@ described as (
         coalesce(cabinet.park_phone, scouting.driver_phone) as lead_phone,
         scouting.driver_license as lead_license,
         migration.driver_id as lead_driver_id,
-        coalesce(cabinet.lead_created_at, scouting.registration_date, migration.hire_date)
-            as lead_date
+        coalesce(
+            cabinet.lead_created_at::date,
+            scouting.registration_date::date,
+            migration.hire_date::date
+        ) as lead_date
     from considered
     left join public.module_ct_cabinet_leads as cabinet
         on considered.source_table = 'module_ct_cabinet_leads'
@@ -95,9 +100,14 @@ select
         and described.person_key is not null
         and owner_link.person_key is null as is_relinkable
 from described
-left join canon.identity_links as owner_link
-    on owner_link.source_table = described.source_table
-    and owner_link.source_pk = described.source_pk
+left join lateral (
+    -- The lead row's owner: another person's link first (a relink would be refused), else
+    -- this person's own.
+    select lead_link.person_key, lead_link.match_rule
+    from orphans.lead_row_links(described.source_table, described.source_pk) as lead_link
+    order by lead_link.person_key is not distinct from described.person_key, lead_link.link_id
+    limit 1
+) as owner_link on true
 left join canon.identity_registry as owner_registry
     on owner_registry.person_key = owner_link.person_key
 order by described.position

@@ -9,6 +9,6 @@ create table if not exists orphans.recorded_driver_links (
     driver_id varchar not null,
     person_key uuid not null,
     match_rule varchar not null,
-    transaction_id xid8 not null,
+    transaction_id bigint not null,
     recorded_at timestamptz not null default now()
 )

@@ -36,7 +36,10 @@ begin
         insert into orphans.recorded_driver_links (
             link_id, driver_id, person_key, match_rule, transaction_id
         )
-        values (new.id, new.source_pk, new.person_key, new.match_rule, pg_current_xact_id());
+        values (
+            new.id, new.source_pk, new.person_key, new.match_rule,
+            pg_current_xact_id()::text::bigint
+        );
         return null;
     end if;
     raise exception
