@@ -265,6 +265,49 @@ def test_review_job_from_the_launchpad(ct4: CT4) -> None:
     assert keys == {"driver_orphan_quarantine", "ops_views"}
 
 
+def test_a_name_that_reads_as_the_pipeline_is_refused_at_every_door(
+    ct4: CT4,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The CLI, a bulk file, the API (and so the page) and the launchpad's review job all go
+    through the one check: a look-alike or an invisible character is refused, nothing written."""
+    from fastapi.testclient import TestClient
+
+    from orphans_pipeline.api.app import PREFIX, create_app
+    from orphans_pipeline.api.settings import ApiSettings
+
+    url = ct4.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    job = build_definitions(ct4=CT4Database(database_url=url)).resolve_job_def("orphans_review_job")
+    decisions = write_csv(tmp_path / "decisions.csv", ["Q1,purge,,,phantom"])
+    before = snapshot(ct4.engine, TABLES)
+    for name, why in (("p\u0456peline", "reserved for the pipeline"), ("pipeline\u3164", "U+3164")):
+        review_args = ["review", "purge", "--driver-id", "Q1", "--by", name, "--execute"]
+        assert cli.main(review_args) == 2
+        assert why in capsys.readouterr().err
+        bulk_args = ["review", "bulk", "--file", str(decisions), "--by", name, "--execute"]
+        assert cli.main(bulk_args) == 2
+        assert why in capsys.readouterr().err
+        with TestClient(create_app(ApiSettings(api_token="t"), engine=lambda: ct4.engine)) as api:
+            answer = api.post(
+                f"{PREFIX}/Q1/purge",
+                json={"reviewer": name, "execute": True},
+                headers={"Authorization": "Bearer t"},
+            )
+        assert answer.status_code == 400 and why in answer.json()["detail"], answer.text
+        config = {"action": "purge", "driver_id": "Q1", "reviewer": name, "execute": True}
+        result = job.execute_in_process(
+            run_config={"ops": {"apply_review_decision": {"config": config}}},
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+        [failure] = [event for event in result.all_events if event.is_step_failure]
+        assert why in failure.step_failure_data.error.to_string()  # type: ignore[union-attr]
+    assert snapshot(ct4.engine, TABLES) == before
+
+
 def test_cli_review_and_history(
     ct4: CT4, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
