@@ -8,7 +8,7 @@ would pass a reviewer's change off as the pipeline's. Two checks keep that from 
   space but U+0020, format and control characters, unassigned and private-use code points).
 - `skeleton`: a name reduced to what it looks like, after Unicode TR39's idea of a skeleton,
   for the characters that matter here. Two names with the same skeleton read the same. Steps:
-  NFKC (full-width letters, mathematical alphanumerics, ligatures, `ℓ`, `ſ` become plain
+  NFKC (full-width letters, mathematical alphanumerics, ligatures, script l, long s become plain
   letters); each look-alike of `LOOKALIKES` becomes its Latin letter; case-folded; the table
   again (a capital folds to a small letter that may itself be a look-alike); accents dropped
   (NFD without combining marks); the digits and letters that share a glyph merged (`0` → `o`;
@@ -24,46 +24,46 @@ import unicodedata
 
 # Latin letter -> characters of other scripts (or Latin extensions) drawn like it.
 LOOKALIKES = {
-    "a": "\u0430\u0251\u03b1\u237a",  # а ɑ α ⍺
-    "c": "\u0441\u03f2\u1d04",  # с ϲ ᴄ
-    "d": "\u0501",  # ԁ
-    "e": "\u0435\u04bd",  # е ҽ
-    "g": "\u0261",  # ɡ
-    "h": "\u04bb\u0570",  # һ հ
-    "i": "\u0456\u0131\u03b9\u04cf\u0269",  # і ı ι ӏ ɩ
-    "j": "\u0458\u03f3",  # ј ϳ
-    "k": "\u03ba\u043a",  # κ к
-    "n": "\u0578",  # ո
-    "o": "\u043e\u03bf\u03c3\u0585\u1d0f",  # о ο σ օ ᴏ
-    "p": "\u0440\u03c1",  # р ρ
-    "q": "\u051b",  # ԛ
-    "r": "\u0433",  # г
-    "s": "\u0455\ua731",  # ѕ ꜱ
-    "u": "\u03c5\u057d",  # υ ս
-    "v": "\u03bd\u0475",  # ν ѵ
-    "w": "\u0461\u051d\u03c9",  # ѡ ԝ ω
-    "x": "\u0445\u03c7",  # х χ
-    "y": "\u0443\u04af\u03b3",  # у ү γ
-    "z": "\u1d22",  # ᴢ
-    "A": "\u0410\u0391",  # А Α
-    "B": "\u0412\u0392",  # В Β
-    "C": "\u0421\u03f9",  # С Ϲ
-    "E": "\u0415\u0395",  # Е Ε
-    "H": "\u041d\u0397",  # Н Η
-    "I": "\u0406\u0399\u04c0",  # І Ι Ӏ
-    "J": "\u0408",  # Ј
-    "K": "\u041a\u039a",  # К Κ
-    "M": "\u041c\u039c",  # М Μ
-    "N": "\u039d",  # Ν
-    "O": "\u041e\u039f\u0555",  # О Ο Օ
-    "P": "\u0420\u03a1",  # Р Ρ
-    "Q": "\u051a",  # Ԛ
-    "S": "\u0405",  # Ѕ
-    "T": "\u0422\u03a4",  # Т Τ
-    "W": "\u051c",  # Ԝ
-    "X": "\u0425\u03a7",  # Х Χ
-    "Y": "\u04ae\u03a5",  # Ү Υ
-    "Z": "\u0396",  # Ζ
+    "a": "\u0430\u0251\u03b1\u237a",  # Cyrillic a, Latin alpha, Greek alpha, APL alpha
+    "c": "\u0441\u03f2\u1d04",  # Cyrillic es, Greek lunate sigma, small capital c
+    "d": "\u0501",  # Cyrillic komi de
+    "e": "\u0435\u04bd",  # Cyrillic ie, Abkhasian che
+    "g": "\u0261",  # Latin script g
+    "h": "\u04bb\u0570",  # Cyrillic shha, Armenian ho
+    "i": "\u0456\u0131\u03b9\u04cf\u0269",  # Cyrillic i, dotless i, Greek iota, palochka, iota
+    "j": "\u0458\u03f3",  # Cyrillic je, Greek yot
+    "k": "\u03ba\u043a",  # Greek kappa, Cyrillic ka
+    "n": "\u0578",  # Armenian vo
+    "o": "\u043e\u03bf\u03c3\u0585\u1d0f",  # Cyrillic o, Greek omicron, sigma, Armenian oh, o
+    "p": "\u0440\u03c1",  # Cyrillic er, Greek rho
+    "q": "\u051b",  # Cyrillic qa
+    "r": "\u0433",  # Cyrillic ghe
+    "s": "\u0455\ua731",  # Cyrillic dze, small capital s
+    "u": "\u03c5\u057d",  # Greek upsilon, Armenian seh
+    "v": "\u03bd\u0475",  # Greek nu, Cyrillic izhitsa
+    "w": "\u0461\u051d\u03c9",  # Cyrillic omega and we, Greek omega
+    "x": "\u0445\u03c7",  # Cyrillic ha, Greek chi
+    "y": "\u0443\u04af\u03b3",  # Cyrillic u and straight u, Greek gamma
+    "z": "\u1d22",  # small capital z
+    "A": "\u0410\u0391",  # Cyrillic, Greek
+    "B": "\u0412\u0392",  # Cyrillic ve, Greek beta
+    "C": "\u0421\u03f9",  # Cyrillic es, Greek lunate sigma
+    "E": "\u0415\u0395",  # Cyrillic, Greek
+    "H": "\u041d\u0397",  # Cyrillic en, Greek eta
+    "I": "\u0406\u0399\u04c0",  # Cyrillic, Greek, palochka
+    "J": "\u0408",  # Cyrillic je
+    "K": "\u041a\u039a",  # Cyrillic, Greek
+    "M": "\u041c\u039c",  # Cyrillic, Greek
+    "N": "\u039d",  # Greek nu
+    "O": "\u041e\u039f\u0555",  # Cyrillic, Greek, Armenian
+    "P": "\u0420\u03a1",  # Cyrillic er, Greek rho
+    "Q": "\u051a",  # Cyrillic qa
+    "S": "\u0405",  # Cyrillic dze
+    "T": "\u0422\u03a4",  # Cyrillic, Greek
+    "W": "\u051c",  # Cyrillic we
+    "X": "\u0425\u03a7",  # Cyrillic ha, Greek chi
+    "Y": "\u04ae\u03a5",  # Cyrillic straight u, Greek upsilon
+    "Z": "\u0396",  # Greek zeta
 }
 TO_LATIN = str.maketrans({alike: latin for latin, alikes in LOOKALIKES.items() for alike in alikes})
 # Digits and letters drawn alike, merged into one of them; then the pairs read as one letter.
