@@ -245,6 +245,67 @@ def test_bulk_refuses_a_csv_without_the_columns(tmp_path: Path) -> None:
         review.read_decisions(path)
 
 
+def test_bulk_reads_a_file_saved_with_a_byte_order_mark(ct4: CT4, tmp_path: Path) -> None:
+    """Spreadsheets save "UTF-8 CSV" with a BOM: its first column is still driver_id."""
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfdriver_id,action,source_table,source_pk,notes\r\nQ1,purge,,,phantom\r\n"
+    )
+    [decision] = review.read_decisions(path)
+    assert decision["driver_id"] == "Q1"
+    assert not review.bulk_review(ct4.engine, [decision], reviewer="ana").failed
+
+
+def test_bulk_refuses_a_column_named_twice(tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("driver_id,action,source_table,source_pk,notes,driver_id\nQ1,purge,,,x,Q2\n")
+    with pytest.raises(review.ReviewRefused, match="driver_id appear more than once"):
+        review.read_decisions(path)
+
+
+def test_bulk_files_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from orphans_pipeline.core.review.decisions import MAX_BULK_BYTES, MAX_BULK_DECISIONS
+
+    many = write_csv(tmp_path / "many.csv", [f"Q{n},purge,,,x" for n in range(MAX_BULK_DECISIONS)])
+    assert len(review.read_decisions(many)) == MAX_BULK_DECISIONS
+    more = write_csv(
+        tmp_path / "more.csv", [f"Q{n},purge,,,x" for n in range(MAX_BULK_DECISIONS + 1)]
+    )
+    with pytest.raises(review.ReviewRefused, match=f"more than {MAX_BULK_DECISIONS} decisions"):
+        review.read_decisions(more)
+    large = write_csv(tmp_path / "large.csv", ["Q1,purge,,," + "x" * MAX_BULK_BYTES])
+    with pytest.raises(review.ReviewRefused, match=f"larger than {MAX_BULK_BYTES} bytes"):
+        review.read_decisions(large)
+    assert cli.main(["review", "bulk", "--file", str(more), "--by", "ana"]) == 2
+    assert "split it" in capsys.readouterr().err
+
+
+def test_a_bulk_file_is_checked_before_the_lock_is_taken(ct4: CT4, tmp_path: Path) -> None:
+    """Input errors are found without the pipeline lock: while a run holds it, a file whose
+    every line is refused is answered at once (the lock is held only for database work)."""
+    from orphans_pipeline_tests.test_concurrency import HeldLock
+
+    path = write_csv(
+        tmp_path / "bad.csv", ["Q1,sing,,,x", ",purge,,,no driver", "Q3,purge,,,a\x1bb"]
+    )
+    held = HeldLock(ct4.engine)
+    try:
+        outcome = review.bulk_review(
+            ct4.engine,
+            review.read_decisions(path),
+            reviewer="ana",
+            execute=True,
+            lock_wait_seconds=0,
+        )
+    finally:
+        held.release()
+    assert not outcome.executed
+    assert [(line.line, line.ok) for line in outcome.lines] == [(2, False), (3, False), (4, False)]
+    assert "unknown action" in outcome.lines[0].message
+    assert "driver id is empty" in outcome.lines[1].message
+    assert "control character" in outcome.lines[2].message
+
+
 def test_review_job_from_the_launchpad(ct4: CT4) -> None:
     url = ct4.engine.url.render_as_string(hide_password=False)
     job = build_definitions(ct4=CT4Database(database_url=url)).resolve_job_def("orphans_review_job")
