@@ -537,6 +537,30 @@ def test_a_lone_surrogate_in_a_body_is_a_422_not_a_500(client: TestClient, demo_
         assert answer.json()["detail"]
 
 
+def test_nan_infinity_and_out_of_range_numbers_are_a_422_not_a_500(
+    client: TestClient, demo_db: Engine
+) -> None:
+    """Python's json module reads NaN, Infinity and 1e400 (as infinity), which JSON has not and
+    no answer can carry: the body is refused as not JSON, saying why, and nothing is written."""
+    driver = quarantined_driver(demo_db)
+    headers = {**AUTH, "Content-Type": "application/json"}
+    before = snapshot(demo_db, TABLES)
+    for path, body, why in (
+        (f"{PREFIX}/run-fix", '{"limit": NaN}', "NaN"),
+        (f"{PREFIX}/run-fix", '{"limit": 1e400}', "out of range"),
+        (f"{PREFIX}/run-fix", '{"limit": -Infinity}', "Infinity"),
+        (f"{PREFIX}/run-fix", '{"limit": ' + "9" * 5000 + "}", "4300 digits"),
+        (f"{PREFIX}/{driver}/purge", '{"reviewer": "ana", "notes": NaN}', "NaN"),
+        (f"{PREFIX}/{driver}/purge", '{"reviewer": "ana", "extra": [Infinity]}', "Infinity"),
+        (f"{PREFIX}/{driver}/purge", '{"reviewer": "ana", "execute": true, "x": 1e999}', "range"),
+    ):
+        answer = client.post(path, content=body.encode(), headers=headers)
+        assert answer.status_code == 422, (body, answer.status_code, answer.text)
+        [error] = answer.json()["detail"]
+        assert error["type"] == "json_invalid" and why in error["msg"], answer.text
+    assert snapshot(demo_db, TABLES) == before
+
+
 def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -> None:
     for path in ("/orphans", f"{PREFIX}/metrics", "/docs", "/openapi.json", "/nowhere"):
         answer = client.get(path)

@@ -103,12 +103,22 @@ def _excerpt(value: Any) -> Any:
     return f"{text[:EXCERPT_CHARS]}… ({len(text)} characters)"
 
 
+def _message(error: dict[str, Any]) -> str:
+    """The error's message; a body that is not JSON also says why (`NaN is not a JSON
+    value`), which FastAPI keeps apart."""
+    message = str(error.get("msg", ""))
+    why = (error.get("ctx") or {}).get("error")
+    if error.get("type") == "json_invalid" and isinstance(why, str):
+        message = f"{message}: {why}"
+    return message[:200]
+
+
 def short_errors(errors: Any) -> list[dict[str, Any]]:
     shown: list[dict[str, Any]] = [
         {
             "type": error.get("type"),
             "loc": list(error.get("loc", ())),
-            "msg": str(error.get("msg", ""))[:200],
+            "msg": _message(error),
             "input": _excerpt(error.get("input")),
         }
         for error in list(errors)[:MAX_VALIDATION_ERRORS]
