@@ -456,6 +456,97 @@ def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: 
         assert unknown.status_code == 404
 
 
+def queued_launchpad_run(launcher: Any) -> str:
+    """A run put in the daemon's queue as the launchpad does; no daemon runs in the tests."""
+    import dagster as dg
+
+    from orphans_pipeline import launch
+
+    instance = launcher.instance()
+    run_id, request = launch.create_run(
+        instance, launcher.workspace(), execute=False, limit=None, output_dir=None, tags={}
+    )
+    instance.submit_run(run_id, request)
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.QUEUED
+    return run_id
+
+
+def test_run_fix_refuses_before_it_touches_the_file_system(demo_db: Engine, fix_env: Path) -> None:
+    """A 409 or a 400 leaves no directory behind, and output_dir goes at most 4 deep (refused
+    run-fix calls used to leave thousands of directories, each walked by every download)."""
+    from orphans_pipeline.api.fix_runs import FixRunLauncher
+
+    launcher = FixRunLauncher()
+    queued_launchpad_run(launcher)
+    app = create_app(ApiSettings(api_token=TOKEN), engine=lambda: demo_db, launcher=launcher)
+    with TestClient(app) as api:
+        for output_dir in ("weekly/new", "a/b/c/d"):
+            busy = api.post(f"{PREFIX}/run-fix", json={"output_dir": output_dir}, headers=AUTH)
+            assert busy.status_code == 409, busy.text
+        assert not (fix_env / "weekly").exists() and not (fix_env / "a").exists()
+        too_deep = api.post(f"{PREFIX}/run-fix", json={"output_dir": "a/b/c/d/e"}, headers=AUTH)
+        assert too_deep.status_code == 400 and "at most 4" in too_deep.json()["detail"]
+    assert not (fix_env / "a").exists()
+
+
+def test_a_queued_run_no_daemon_takes_blocks_run_fix_only_until_it_is_stale(
+    demo_db: Engine, fix_env: Path
+) -> None:
+    """A launchpad run queued with no daemon never starts: run-fix's 409 names it and why, and
+    once it is stale the next run-fix fails it and goes ahead. While a daemon takes runs from
+    the queue, the queue is its business."""
+    import dagster as dg
+    from dagster._daemon.types import DaemonHeartbeat
+
+    from orphans_pipeline.api.fix_runs import FixRunLauncher
+
+    launcher = FixRunLauncher()
+    queued = queued_launchpad_run(launcher)
+    instance = launcher.instance()
+    app = create_app(ApiSettings(api_token=TOKEN), engine=lambda: demo_db, launcher=launcher)
+    with TestClient(app) as api:
+        busy = api.post(f"{PREFIX}/run-fix", json={}, headers=AUTH)
+        assert busy.status_code == 409, busy.text
+        detail = busy.json()["detail"]
+        assert queued in detail and "QUEUED" in detail and "no daemon" in detail, detail
+        launcher.queued_stale_seconds = 0
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "QUEUED_RUN_COORDINATOR", None))
+        assert api.post(f"{PREFIX}/run-fix", json={}, headers=AUTH).status_code == 409
+        instance.wipe_daemon_heartbeats()
+        started = api.post(f"{PREFIX}/run-fix", json={}, headers=AUTH)
+        assert started.status_code == 202, started.text
+        assert wait_for_run(api, started.json()["run_id"])["status"] == "SUCCESS"
+    stale = dg.DagsterInstance.get().get_run_by_id(queued)
+    assert stale is not None and stale.status == dg.DagsterRunStatus.FAILURE
+
+
+def test_a_report_is_found_by_name_in_the_run_registry_without_walking_the_tree(
+    client: TestClient, demo_db: Engine, fix_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """orphans.runs holds every report's path: a download reads it, never the directory tree
+    (thousands of run directories made each 404 walk them all)."""
+    import os
+
+    registered = Path(scalar(demo_db, "select report_csv_path from orphans.runs limit 1"))
+    assert registered.parent == fix_env
+    unregistered = fix_env / "deep" / "orphans_report_20200101_000000.csv"
+    unregistered.parent.mkdir()
+    unregistered.write_text("driver_id\nNOT-A-RUN\n")
+
+    def walked(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a report download walked a directory")
+
+    for module, name in ((Path, "rglob"), (Path, "glob"), (Path, "iterdir"), (os, "walk")):
+        monkeypatch.setattr(module, name, walked)
+    monkeypatch.setattr(os, "scandir", walked)
+    found = client.get(f"/orphans/reports/{registered.name}")
+    assert found.status_code == 200 and found.text == registered.read_text()
+    # A file no run wrote is no report of ours, wherever it lies; an unknown name is a cheap 404.
+    assert client.get(f"/orphans/reports/{unregistered.name}").status_code == 404
+    assert client.get("/orphans/reports/orphans_report_19990101_000000.json").status_code == 404
+
+
 # --- the page -----------------------------------------------------------------------------------
 
 
