@@ -241,7 +241,7 @@ def test_an_internal_value_error_is_a_500_not_a_400(
 def test_each_route_documents_the_status_codes_it_can_answer(client: TestClient) -> None:
     """The OpenAPI lists what each route really answers: a read of the queue is never a 404 or
     a 409; every route can be refused by the middlewares or auth, or fail (503, a bug's 500)."""
-    always = {"400", "401", "403", "413", "500", "503"}
+    always = {"400", "401", "403", "408", "413", "431", "500", "503"}
     expected = {
         ("get", PREFIX): always | {"200", "422"},
         ("get", f"{PREFIX}/metrics"): always | {"200"},
@@ -308,6 +308,53 @@ def test_reads_can_require_the_token(demo_db: Engine) -> None:
         driver = quarantined_driver(demo_db)
         refused = api.post(f"{PREFIX}/{driver}/purge", json={"reviewer": "ana"})
         assert refused.status_code == 401
+
+
+def test_the_read_cookie_is_one_per_login_and_expires(demo_db: Engine) -> None:
+    """Each login gets a value of its own, signed, that expires after a working day; the fixed
+    value every login shared before, a forged one and an expired one open nothing."""
+    import hashlib
+    import hmac
+
+    from orphans_pipeline.api import auth
+
+    with client_for(demo_db, read_requires_token=True) as api:
+        values = []
+        for _ in range(2):
+            started = api.post("/orphans/read-session", headers=AUTH)
+            assert started.status_code == 204
+            assert "Max-Age=28800" in started.headers["set-cookie"]  # 8 hours
+            values.append(api.cookies[auth.READ_COOKIE])
+            api.cookies.clear()
+        assert values[0] != values[1]
+        shared = hmac.new(TOKEN.encode(), b"orphans_pipeline read session v1", hashlib.sha256)
+        expires, nonce, signature = values[0].split(".")
+        lifetime = auth.READ_SESSION_SECONDS
+        for value, opens in (
+            (values[0], True),
+            (values[1], True),
+            (shared.hexdigest(), False),
+            (f"{int(expires) + 10**6}.{nonce}.{signature}", False),
+            (f"{expires}.{nonce}x.{signature}", False),
+            (auth.new_read_session(TOKEN, now=time.time() - lifetime - 1), False),
+            (auth.new_read_session("another token"), False),
+        ):
+            api.cookies.set(auth.READ_COOKIE, value)
+            answer = api.get(f"{PREFIX}/metrics")
+            assert answer.status_code == (200 if opens else 401), value
+            api.cookies.clear()
+
+
+def test_no_docs_page_loads_scripts_from_elsewhere(client: TestClient) -> None:
+    """FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN onto the origin whose
+    tab keeps the token: they are off; the schema is /openapi.json."""
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").json()["paths"]
+    for path in ("/orphans", "/openapi.json", f"{PREFIX}/metrics"):
+        answer = client.get(path)
+        assert "https:" not in answer.headers["content-security-policy"], path
+        assert "cdn" not in answer.text.lower(), path
 
 
 # --- reviews ------------------------------------------------------------------------------------
