@@ -138,6 +138,12 @@ def test_request_headers_over_the_limit_are_a_431_before_auth(served: Served) ->
         answer = _answer(sock)
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
     assert f"at most {MAX_HEADER_BYTES} bytes".encode() in answer
+    assert b"x-frame-options: DENY" in answer and b"frame-ancestors 'none'" in answer
+    # A malformed head is still a 400, with the same headers.
+    with _connect(served) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\nno colon\r\n\r\n")
+        malformed = _answer(sock)
+    assert malformed.startswith(b"HTTP/1.1 400 ") and b"x-frame-options: DENY" in malformed
     # Within the limit, the same request is answered (401: reads need the token here).
     padded = httpx.get(f"{served.base}{PREFIX}/metrics", headers={"X-Padding": "a" * 8000})
     assert padded.status_code == 401

@@ -16,12 +16,14 @@ headers a byte at a time. Here:
 
 import asyncio
 import logging
+from http import HTTPStatus
 from typing import Any
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from orphans_pipeline.api.security import API_POLICY
 from orphans_pipeline.api.settings import ApiSettings
 
 ACCESS_LOGGER = "uvicorn.access"
@@ -62,7 +64,7 @@ class BoundedH11Protocol(H11Protocol):
         if limit is not None and len(self.conn.trailing_data[0]) > limit:
             self._answer_and_close(431, f"request headers too large: at most {limit} bytes")
         else:
-            super().send_400_response(msg)
+            self._answer_and_close(400, msg)
 
     def _await_head(self) -> None:
         self._stop_head_deadline()
@@ -82,19 +84,22 @@ class BoundedH11Protocol(H11Protocol):
 
     def _answer_and_close(self, status: int, message: str) -> None:
         """A whole answer written as it is (h11 may not send one in the state the request
-        left it in), then the connection closed: nothing more of the request is read."""
+        left it in), with the app's security headers, then the connection closed: nothing
+        more of the request is read."""
         body = message.encode()
         head = (
-            f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
             "content-type: text/plain; charset=utf-8\r\n"
             f"content-length: {len(body)}\r\n"
+            f"content-security-policy: {API_POLICY}\r\n"
+            "x-frame-options: DENY\r\n"
+            "x-content-type-options: nosniff\r\n"
+            "referrer-policy: no-referrer\r\n"
+            "cache-control: no-store\r\n"
             "connection: close\r\n\r\n"
         )
         self.transport.write(head.encode() + body)
         self.transport.close()
-
-
-_REASONS = {408: "Request Timeout", 431: "Request Header Fields Too Large"}
 
 
 def without_query_values(target: str) -> str:
