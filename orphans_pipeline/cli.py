@@ -191,15 +191,18 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from orphans_pipeline.api import server
     from orphans_pipeline.api.app import create_app
     from orphans_pipeline.api.settings import ApiSettings
 
-    app = create_app(ApiSettings.from_env().serving_on(args.host))
-    print(f"Review page on http://{args.host}:{args.port}/orphans, API docs on /docs")
+    api_settings = ApiSettings.from_env().serving_on(args.host)
+    app = create_app(api_settings)
+    print(f"Review page on http://{args.host}:{args.port}/orphans, API schema on /openapi.json")
+    if api_settings.read_requires_token:
+        unset = " (ORPHANS_API_TOKEN is not set: every read is refused)"
+        print(f"Reads need the token{'' if api_settings.api_token else unset}")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    server.serve(app, api_settings, args.host, args.port)
     return EXIT_OK
 
 

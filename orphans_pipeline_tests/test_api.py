@@ -241,7 +241,7 @@ def test_an_internal_value_error_is_a_500_not_a_400(
 def test_each_route_documents_the_status_codes_it_can_answer(client: TestClient) -> None:
     """The OpenAPI lists what each route really answers: a read of the queue is never a 404 or
     a 409; every route can be refused by the middlewares or auth, or fail (503, a bug's 500)."""
-    always = {"400", "401", "403", "413", "500", "503"}
+    always = {"400", "401", "403", "408", "413", "431", "500", "503"}
     expected = {
         ("get", PREFIX): always | {"200", "422"},
         ("get", f"{PREFIX}/metrics"): always | {"200"},
@@ -308,6 +308,53 @@ def test_reads_can_require_the_token(demo_db: Engine) -> None:
         driver = quarantined_driver(demo_db)
         refused = api.post(f"{PREFIX}/{driver}/purge", json={"reviewer": "ana"})
         assert refused.status_code == 401
+
+
+def test_the_read_cookie_is_one_per_login_and_expires(demo_db: Engine) -> None:
+    """Each login gets a value of its own, signed, that expires after a working day; the fixed
+    value every login shared before, a forged one and an expired one open nothing."""
+    import hashlib
+    import hmac
+
+    from orphans_pipeline.api import auth
+
+    with client_for(demo_db, read_requires_token=True) as api:
+        values = []
+        for _ in range(2):
+            started = api.post("/orphans/read-session", headers=AUTH)
+            assert started.status_code == 204
+            assert "Max-Age=28800" in started.headers["set-cookie"]  # 8 hours
+            values.append(api.cookies[auth.READ_COOKIE])
+            api.cookies.clear()
+        assert values[0] != values[1]
+        shared = hmac.new(TOKEN.encode(), b"orphans_pipeline read session v1", hashlib.sha256)
+        expires, nonce, signature = values[0].split(".")
+        lifetime = auth.READ_SESSION_SECONDS
+        for value, opens in (
+            (values[0], True),
+            (values[1], True),
+            (shared.hexdigest(), False),
+            (f"{int(expires) + 10**6}.{nonce}.{signature}", False),
+            (f"{expires}.{nonce}x.{signature}", False),
+            (auth.new_read_session(TOKEN, now=time.time() - lifetime - 1), False),
+            (auth.new_read_session("another token"), False),
+        ):
+            api.cookies.set(auth.READ_COOKIE, value)
+            answer = api.get(f"{PREFIX}/metrics")
+            assert answer.status_code == (200 if opens else 401), value
+            api.cookies.clear()
+
+
+def test_no_docs_page_loads_scripts_from_elsewhere(client: TestClient) -> None:
+    """FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN onto the origin whose
+    tab keeps the token: they are off; the schema is /openapi.json."""
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").json()["paths"]
+    for path in ("/orphans", "/openapi.json", f"{PREFIX}/metrics"):
+        answer = client.get(path)
+        assert "https:" not in answer.headers["content-security-policy"], path
+        assert "cdn" not in answer.text.lower(), path
 
 
 # --- reviews ------------------------------------------------------------------------------------
@@ -457,6 +504,97 @@ def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: 
         assert unknown.status_code == 404
 
 
+def queued_launchpad_run(launcher: Any) -> str:
+    """A run put in the daemon's queue as the launchpad does; no daemon runs in the tests."""
+    import dagster as dg
+
+    from orphans_pipeline import launch
+
+    instance = launcher.instance()
+    run_id, request = launch.create_run(
+        instance, launcher.workspace(), execute=False, limit=None, output_dir=None, tags={}
+    )
+    instance.submit_run(run_id, request)
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.QUEUED
+    return run_id
+
+
+def test_run_fix_refuses_before_it_touches_the_file_system(demo_db: Engine, fix_env: Path) -> None:
+    """A 409 or a 400 leaves no directory behind, and output_dir goes at most 4 deep (refused
+    run-fix calls used to leave thousands of directories, each walked by every download)."""
+    from orphans_pipeline.api.fix_runs import FixRunLauncher
+
+    launcher = FixRunLauncher()
+    queued_launchpad_run(launcher)
+    app = create_app(ApiSettings(api_token=TOKEN), engine=lambda: demo_db, launcher=launcher)
+    with TestClient(app) as api:
+        for output_dir in ("weekly/new", "a/b/c/d"):
+            busy = api.post(f"{PREFIX}/run-fix", json={"output_dir": output_dir}, headers=AUTH)
+            assert busy.status_code == 409, busy.text
+        assert not (fix_env / "weekly").exists() and not (fix_env / "a").exists()
+        too_deep = api.post(f"{PREFIX}/run-fix", json={"output_dir": "a/b/c/d/e"}, headers=AUTH)
+        assert too_deep.status_code == 400 and "at most 4" in too_deep.json()["detail"]
+    assert not (fix_env / "a").exists()
+
+
+def test_a_queued_run_no_daemon_takes_blocks_run_fix_only_until_it_is_stale(
+    demo_db: Engine, fix_env: Path
+) -> None:
+    """A launchpad run queued with no daemon never starts: run-fix's 409 names it and why, and
+    once it is stale the next run-fix fails it and goes ahead. While a daemon takes runs from
+    the queue, the queue is its business."""
+    import dagster as dg
+    from dagster._daemon.types import DaemonHeartbeat
+
+    from orphans_pipeline.api.fix_runs import FixRunLauncher
+
+    launcher = FixRunLauncher()
+    queued = queued_launchpad_run(launcher)
+    instance = launcher.instance()
+    app = create_app(ApiSettings(api_token=TOKEN), engine=lambda: demo_db, launcher=launcher)
+    with TestClient(app) as api:
+        busy = api.post(f"{PREFIX}/run-fix", json={}, headers=AUTH)
+        assert busy.status_code == 409, busy.text
+        detail = busy.json()["detail"]
+        assert queued in detail and "QUEUED" in detail and "no daemon" in detail, detail
+        launcher.queued_stale_seconds = 0
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "QUEUED_RUN_COORDINATOR", None))
+        assert api.post(f"{PREFIX}/run-fix", json={}, headers=AUTH).status_code == 409
+        instance.wipe_daemon_heartbeats()
+        started = api.post(f"{PREFIX}/run-fix", json={}, headers=AUTH)
+        assert started.status_code == 202, started.text
+        assert wait_for_run(api, started.json()["run_id"])["status"] == "SUCCESS"
+    stale = dg.DagsterInstance.get().get_run_by_id(queued)
+    assert stale is not None and stale.status == dg.DagsterRunStatus.FAILURE
+
+
+def test_a_report_is_found_by_name_in_the_run_registry_without_walking_the_tree(
+    client: TestClient, demo_db: Engine, fix_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """orphans.runs holds every report's path: a download reads it, never the directory tree
+    (thousands of run directories made each 404 walk them all)."""
+    import os
+
+    registered = Path(scalar(demo_db, "select report_csv_path from orphans.runs limit 1"))
+    assert registered.parent == fix_env
+    unregistered = fix_env / "deep" / "orphans_report_20200101_000000.csv"
+    unregistered.parent.mkdir()
+    unregistered.write_text("driver_id\nNOT-A-RUN\n")
+
+    def walked(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a report download walked a directory")
+
+    for module, name in ((Path, "rglob"), (Path, "glob"), (Path, "iterdir"), (os, "walk")):
+        monkeypatch.setattr(module, name, walked)
+    monkeypatch.setattr(os, "scandir", walked)
+    found = client.get(f"/orphans/reports/{registered.name}")
+    assert found.status_code == 200 and found.text == registered.read_text()
+    # A file no run wrote is no report of ours, wherever it lies; an unknown name is a cheap 404.
+    assert client.get(f"/orphans/reports/{unregistered.name}").status_code == 404
+    assert client.get("/orphans/reports/orphans_report_19990101_000000.json").status_code == 404
+
+
 # --- the page -----------------------------------------------------------------------------------
 
 
@@ -536,6 +674,30 @@ def test_a_lone_surrogate_in_a_body_is_a_422_not_a_500(client: TestClient, demo_
         assert answer.status_code == 422, (body, answer.text)
         assert "\\ud8" in answer.text or "\\udf" in answer.text, answer.text
         assert answer.json()["detail"]
+
+
+def test_nan_infinity_and_out_of_range_numbers_are_a_422_not_a_500(
+    client: TestClient, demo_db: Engine
+) -> None:
+    """Python's json module reads NaN, Infinity and 1e400 (as infinity), which JSON has not and
+    no answer can carry: the body is refused as not JSON, saying why, and nothing is written."""
+    driver = quarantined_driver(demo_db)
+    headers = {**AUTH, "Content-Type": "application/json"}
+    before = snapshot(demo_db, TABLES)
+    for path, body, why in (
+        (f"{PREFIX}/run-fix", '{"limit": NaN}', "NaN"),
+        (f"{PREFIX}/run-fix", '{"limit": 1e400}', "out of range"),
+        (f"{PREFIX}/run-fix", '{"limit": -Infinity}', "Infinity"),
+        (f"{PREFIX}/run-fix", '{"limit": ' + "9" * 5000 + "}", "4300 digits"),
+        (f"{PREFIX}/{driver}/purge", '{"reviewer": "ana", "notes": NaN}', "NaN"),
+        (f"{PREFIX}/{driver}/purge", '{"reviewer": "ana", "extra": [Infinity]}', "Infinity"),
+        (f"{PREFIX}/{driver}/purge", '{"reviewer": "ana", "execute": true, "x": 1e999}', "range"),
+    ):
+        answer = client.post(path, content=body.encode(), headers=headers)
+        assert answer.status_code == 422, (body, answer.status_code, answer.text)
+        [error] = answer.json()["detail"]
+        assert error["type"] == "json_invalid" and why in error["msg"], answer.text
+    assert snapshot(demo_db, TABLES) == before
 
 
 def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -> None:

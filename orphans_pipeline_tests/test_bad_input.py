@@ -333,6 +333,83 @@ def test_reserved_actor_names_are_refused(
     assert snapshot(fresh_engine, TABLES) == before
 
 
+@pytest.fixture(scope="module")
+def one_quarantined(engine: Engine) -> Engine:
+    """A database with driver Q1 in the quarantine, shared: the names below write nothing."""
+    data = CT4(engine)
+    data.quarantine("Q1", data.driver("Q1"))
+    return engine
+
+
+LOOK_ALIKES = [
+    "p\u0456peline",  # Cyrillic i
+    "\u0440ipeline",  # Cyrillic er
+    "\u03a1\u0399\u03a1\u0395L\u0399\u039d\u0395",  # Greek capitals
+    "PIPELI\u039dE",  # Greek capital nu
+    "\uff50\uff49\uff50\uff45\uff4c\uff49\uff4e\uff45",  # full-width
+    "\U0001d429\U0001d422\U0001d429\U0001d41e\U0001d425\U0001d422\U0001d427\U0001d41e",
+    "p1pel1ne",  # digit one for i
+    "PlPELlNE",  # l for I
+    "0rphans_pipeline",  # zero for o
+    "Orphans-Pipeline",
+    "orphans pipeline",
+    "\u0455\u0443\u0455t\u0435m",  # Cyrillic dze, u, ie
+    "systern",  # rn for m
+    "p\u00edpeline",  # an accent
+]
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES)
+def test_names_that_read_as_a_reserved_name_are_refused(one_quarantined: Engine, name: str) -> None:
+    from orphans_pipeline.core import review
+
+    before = snapshot(one_quarantined, TABLES)
+    with pytest.raises(review.ReviewRefused, match="reserved for the pipeline"):
+        review.review(
+            one_quarantined, "purge", driver_id="Q1", reviewer=name, notes="", execute=True
+        )
+    assert snapshot(one_quarantined, TABLES) == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pipeline\u3164",  # Hangul filler
+        "\u115fana",  # Hangul choseong filler
+        "ana\uffa0",  # half-width Hangul filler
+        "ana\u200b",  # zero width space
+        "an\u2063a",  # invisible separator
+        "ana\ufeff",  # byte order mark
+        "ana\ufe0f",  # variation selector
+        "ana\U000e0041",  # tag letter
+        "ana\u034f",  # combining grapheme joiner
+        "ana\u00a0luisa",  # no-break space
+        "ana\u3000luisa",  # ideographic space
+        "\u2800",  # Braille blank
+        "ana\u00ad",  # soft hyphen
+    ],
+)
+def test_invisible_characters_in_a_reviewer_name_are_refused(
+    one_quarantined: Engine, name: str
+) -> None:
+    from orphans_pipeline.core import review
+
+    before = snapshot(one_quarantined, TABLES)
+    with pytest.raises(review.ReviewRefused, match=r"invisible or blank|control character"):
+        review.review(
+            one_quarantined, "purge", driver_id="Q1", reviewer=name, notes="", execute=True
+        )
+    assert snapshot(one_quarantined, TABLES) == before
+
+
+@pytest.mark.parametrize("name", ["Jos\u00e9 Mar\u00eda", "\u674e\u660e", "Ana-Luisa O'Brien"])
+def test_real_names_in_any_script_are_accepted(one_quarantined: Engine, name: str) -> None:
+    from orphans_pipeline.core import review
+
+    outcome = review.review(one_quarantined, "purge", driver_id="Q1", reviewer=name, notes="")
+    assert outcome.reviewer == name and outcome.to_status == "purged"
+
+
 def test_history_output_escapes_what_the_database_holds(
     fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -247,6 +247,65 @@ def test_bulk_refuses_a_csv_without_the_columns(tmp_path: Path) -> None:
         review.read_decisions(path)
 
 
+def test_bulk_reads_a_file_saved_with_a_byte_order_mark(ct4: CT4, tmp_path: Path) -> None:
+    """Spreadsheets save "UTF-8 CSV" with a BOM: its first column is still driver_id."""
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfdriver_id,action,source_table,source_pk,notes\r\nQ1,purge,,,phantom\r\n"
+    )
+    [decision] = review.read_decisions(path)
+    assert decision["driver_id"] == "Q1"
+    assert not review.bulk_review(ct4.engine, [decision], reviewer="ana").failed
+
+
+def test_bulk_refuses_a_column_named_twice(tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("driver_id,action,source_table,source_pk,notes,driver_id\nQ1,purge,,,x,Q2\n")
+    with pytest.raises(review.ReviewRefused, match="driver_id appear more than once"):
+        review.read_decisions(path)
+
+
+def test_bulk_files_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """At most 2,000 decisions and 1 MiB (README): a 100,000-line file held the lock 68 s."""
+    decisions, size = 2000, 1024 * 1024
+    many = write_csv(tmp_path / "many.csv", [f"Q{n},purge,,,x" for n in range(decisions)])
+    assert len(review.read_decisions(many)) == decisions
+    more = write_csv(tmp_path / "more.csv", [f"Q{n},purge,,,x" for n in range(decisions + 1)])
+    with pytest.raises(review.ReviewRefused, match=f"more than {decisions} decisions"):
+        review.read_decisions(more)
+    large = write_csv(tmp_path / "large.csv", ["Q1,purge,,," + "x" * size])
+    with pytest.raises(review.ReviewRefused, match=f"larger than {size} bytes"):
+        review.read_decisions(large)
+    assert cli.main(["review", "bulk", "--file", str(more), "--by", "ana"]) == 2
+    assert "split it" in capsys.readouterr().err
+
+
+def test_a_bulk_file_is_checked_before_the_lock_is_taken(ct4: CT4, tmp_path: Path) -> None:
+    """Input errors are found without the pipeline lock: while a run holds it, a file whose
+    every line is refused is answered at once (the lock is held only for database work)."""
+    from orphans_pipeline_tests.test_concurrency import HeldLock
+
+    path = write_csv(
+        tmp_path / "bad.csv", ["Q1,sing,,,x", ",purge,,,no driver", "Q3,purge,,,a\x1bb"]
+    )
+    held = HeldLock(ct4.engine)
+    try:
+        outcome = review.bulk_review(
+            ct4.engine,
+            review.read_decisions(path),
+            reviewer="ana",
+            execute=True,
+            lock_wait_seconds=0,
+        )
+    finally:
+        held.release()
+    assert not outcome.executed
+    assert [(line.line, line.ok) for line in outcome.lines] == [(2, False), (3, False), (4, False)]
+    assert "unknown action" in outcome.lines[0].message
+    assert "driver id is empty" in outcome.lines[1].message
+    assert "control character" in outcome.lines[2].message
+
+
 def test_review_job_from_the_launchpad(ct4: CT4) -> None:
     url = ct4.engine.url.render_as_string(hide_password=False)
     job = build_definitions(ct4=CT4Database(database_url=url)).resolve_job_def("orphans_review_job")
@@ -265,6 +324,49 @@ def test_review_job_from_the_launchpad(ct4: CT4) -> None:
     assert ct4.quarantine_row("Q1")["status"] == "purged"
     keys = {e.asset_key.to_user_string() for e in applied.get_asset_materialization_events()}
     assert keys == {"driver_orphan_quarantine", "ops_views"}
+
+
+def test_a_name_that_reads_as_the_pipeline_is_refused_at_every_door(
+    ct4: CT4,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The CLI, a bulk file, the API (and so the page) and the launchpad's review job all go
+    through the one check: a look-alike or an invisible character is refused, nothing written."""
+    from fastapi.testclient import TestClient
+
+    from orphans_pipeline.api.app import PREFIX, create_app
+    from orphans_pipeline.api.settings import ApiSettings
+
+    url = ct4.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    job = build_definitions(ct4=CT4Database(database_url=url)).resolve_job_def("orphans_review_job")
+    decisions = write_csv(tmp_path / "decisions.csv", ["Q1,purge,,,phantom"])
+    before = snapshot(ct4.engine, TABLES)
+    for name, why in (("p\u0456peline", "reserved for the pipeline"), ("pipeline\u3164", "U+3164")):
+        review_args = ["review", "purge", "--driver-id", "Q1", "--by", name, "--execute"]
+        assert cli.main(review_args) == 2
+        assert why in capsys.readouterr().err
+        bulk_args = ["review", "bulk", "--file", str(decisions), "--by", name, "--execute"]
+        assert cli.main(bulk_args) == 2
+        assert why in capsys.readouterr().err
+        with TestClient(create_app(ApiSettings(api_token="t"), engine=lambda: ct4.engine)) as api:
+            answer = api.post(
+                f"{PREFIX}/Q1/purge",
+                json={"reviewer": name, "execute": True},
+                headers={"Authorization": "Bearer t"},
+            )
+        assert answer.status_code == 400 and why in answer.json()["detail"], answer.text
+        config = {"action": "purge", "driver_id": "Q1", "reviewer": name, "execute": True}
+        result = job.execute_in_process(
+            run_config={"ops": {"apply_review_decision": {"config": config}}},
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+        [failure] = [event for event in result.all_events if event.is_step_failure]
+        assert why in failure.step_failure_data.error.to_string()  # type: ignore[union-attr]
+    assert snapshot(ct4.engine, TABLES) == before
 
 
 def test_cli_review_and_history(

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from orphans_pipeline.api.app import create_app
 from orphans_pipeline.api.settings import ApiSettings
-from orphans_pipeline.core import demo, fix, queue, review
+from orphans_pipeline.core import demo, fix, queue, review, runs
 from orphans_pipeline_tests.browser import browser_page, serve_app
 from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.ct4 import CT4
@@ -483,6 +483,12 @@ def test_reports_are_only_served_from_the_reports_root(
     (reports_root / outside.name).symlink_to(outside)
     linked = reports_root / "orphans_report_20260101_030303.csv"
     linked.symlink_to(inside)  # a link, even to a report inside the root, is not followed
+    # Reports are looked up by name in the run registry: each of these is a run's report path.
+    for number, path in enumerate((inside, outside, reports_root / outside.name, linked)):
+        run_id = f"run-{number}"
+        runs.register_run(fresh_engine, run_id, execute=False, limit=None, output_dir=None)
+        json_path = str(path.with_suffix(".json"))
+        runs.record_results(fresh_engine, run_id, stats={}, report_paths=(json_path, str(path)))
     from fastapi.testclient import TestClient
 
     with TestClient(_app(fresh_engine)) as client:

@@ -35,11 +35,16 @@ def create_app(
     engine: Callable[[], Engine] = db.get_engine,
     launcher: FixRunLauncher | None = None,
 ) -> FastAPI:
+    # No /docs nor /redoc: FastAPI's load Swagger UI and ReDoc from a CDN, scripts of a third
+    # party on the origin whose page keeps the token; no installed package ships them. The
+    # schema is at /openapi.json, for any OpenAPI viewer.
     app = FastAPI(
         title="orphans_pipeline",
         version="1",
         summary="CT4 orphan drivers: the review queue, its figures, run-fix and review actions.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = api_settings or ApiSettings.from_env()
     app.state.engine = engine
@@ -47,7 +52,11 @@ def create_app(
     # Outermost last: headers on every answer, then the Host check, then the body limit, all
     # before routing, parsing and authentication; a bug's 500 inside them all.
     app.add_middleware(errors.InternalErrors)
-    app.add_middleware(BodySizeLimit, max_bytes=app.state.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=app.state.settings.max_body_bytes,
+        timeout_seconds=app.state.settings.body_timeout_seconds,
+    )
     app.add_middleware(AllowedHosts, allowed=app.state.settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     errors.install_handlers(app)

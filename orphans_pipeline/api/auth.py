@@ -2,6 +2,8 @@
 
 import hashlib
 import hmac
+import secrets
+import time
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
@@ -10,15 +12,34 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from orphans_pipeline.api.settings import ApiSettings
 
 bearer = HTTPBearer(auto_error=False, description="The token in ORPHANS_API_TOKEN")
-# The page's read session: an HttpOnly cookie (no script can read it) holding a value derived
-# from the token, which opens reads only; the token itself is never put in a cookie.
+# The page's read session: an HttpOnly cookie (no script can read it) that opens reads only,
+# one per login, for a working day; the token itself is never put in a cookie.
 READ_COOKIE = "orphans_read_session"
-READ_COOKIE_PURPOSE = b"orphans_pipeline read session v1"
+READ_COOKIE_PURPOSE = b"orphans_pipeline read session v2"
+READ_SESSION_SECONDS = 8 * 60 * 60
 
 
-def read_session_value(token: str) -> str:
-    """The read cookie's value for `token`: useless as a bearer token, and for any write."""
-    return hmac.new(token.encode(), READ_COOKIE_PURPOSE, hashlib.sha256).hexdigest()
+def _signature(token: str, payload: str) -> str:
+    message = READ_COOKIE_PURPOSE + b"\0" + payload.encode()
+    return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
+
+
+def new_read_session(token: str, now: float | None = None) -> str:
+    """A read cookie's value: `expiry.nonce.signature`, the expiry in Unix seconds, a random
+    nonce of its own (no two logins share a value), signed with the token (a new token ends
+    every session). Useless as a bearer token, and for any write."""
+    expires = int((time.time() if now is None else now) + READ_SESSION_SECONDS)
+    payload = f"{expires}.{secrets.token_urlsafe(16)}"
+    return f"{payload}.{_signature(token, payload)}"
+
+
+def read_session_valid(token: str, value: str, now: float | None = None) -> bool:
+    """Whether `value` is a read cookie this token signed that has not expired."""
+    payload, _, signature = value.rpartition(".")
+    expires = payload.partition(".")[0]
+    if not expires.isdigit() or not _matches(signature, _signature(token, payload)):
+        return False
+    return int(expires) > (time.time() if now is None else now)
 
 
 def api_settings(request: Request) -> ApiSettings:
@@ -73,7 +94,7 @@ def require_reader(
     session = request.cookies.get(READ_COOKIE)
     if session is None:
         raise _unauthorized("missing bearer token (Authorization: Bearer <ORPHANS_API_TOKEN>)")
-    if not _matches(session, read_session_value(settings.api_token)):
+    if not read_session_valid(settings.api_token, session):
         raise _unauthorized("wrong or expired read session: save the token again")
 
 
@@ -81,12 +102,14 @@ def start_read_session(request: Request, response: Response, settings: ApiSettin
     """Set the page's read cookie for a caller that proved the token in the header.
 
     HttpOnly (no script can read it), SameSite=Strict (no other site sends it), Secure over
-    HTTPS, for the browser session only. Writes never accept it.
+    HTTPS, a value of its own that expires after READ_SESSION_SECONDS (the browser drops it
+    then too). Writes never accept it.
     """
     assert settings.api_token is not None
     response.set_cookie(
         READ_COOKIE,
-        read_session_value(settings.api_token),
+        new_read_session(settings.api_token),
+        max_age=READ_SESSION_SECONDS,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

@@ -45,14 +45,16 @@ MEANINGS = {
     401: "Missing or wrong bearer token",
     403: "Refused by the server's settings (no ORPHANS_API_TOKEN, or executes disabled)",
     404: "No such driver in the quarantine, or no such run",
+    408: "The request's body (or, under `serve`, its headers) did not arrive in time",
     409: "A pipeline run is in progress, or the data has moved on since (undo)",
     413: "Request body over ORPHANS_API_MAX_BODY_BYTES",
+    431: "Request headers over ORPHANS_API_MAX_HEADER_BYTES (answered by `serve`)",
     500: "A bug: logged on the server; the body says no more",
     503: "The database cannot be reached, or its schema or the server's settings are not ready",
 }
-# Every route can answer these: the middlewares (Host, body size), authentication, a database
-# that is down, a bug.
-ALWAYS = (400, 401, 403, 413, 500, 503)
+# Every route can answer these: the server and the middlewares (Host, body size and time,
+# header size), authentication, a database that is down, a bug.
+ALWAYS = (400, 401, 403, 408, 413, 431, 500, 503)
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -103,12 +105,22 @@ def _excerpt(value: Any) -> Any:
     return f"{text[:EXCERPT_CHARS]}… ({len(text)} characters)"
 
 
+def _message(error: dict[str, Any]) -> str:
+    """The error's message; a body that is not JSON also says why (`NaN is not a JSON
+    value`), which FastAPI keeps apart."""
+    message = str(error.get("msg", ""))
+    why = (error.get("ctx") or {}).get("error")
+    if error.get("type") == "json_invalid" and isinstance(why, str):
+        message = f"{message}: {why}"
+    return message[:200]
+
+
 def short_errors(errors: Any) -> list[dict[str, Any]]:
     shown: list[dict[str, Any]] = [
         {
             "type": error.get("type"),
             "loc": list(error.get("loc", ())),
-            "msg": str(error.get("msg", ""))[:200],
+            "msg": _message(error),
             "input": _excerpt(error.get("input")),
         }
         for error in list(errors)[:MAX_VALIDATION_ERRORS]

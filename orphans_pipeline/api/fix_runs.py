@@ -12,6 +12,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC
 from typing import Any
 
 import dagster as dg
@@ -23,6 +24,7 @@ from orphans_pipeline import instance as dagster_instance
 from orphans_pipeline import launch
 from orphans_pipeline.core import db, fix, reports, runs, schema
 from orphans_pipeline.core.vocabulary import JobName, RunTag
+from orphans_pipeline.defs.reconcile import QUEUED_STALE_SECONDS
 
 LOG = logging.getLogger(__name__)
 DRIVERS_SHOWN = 100
@@ -37,8 +39,13 @@ class RunNotFound(LookupError):
 
 
 class FixRunLauncher:
-    def __init__(self, start_timeout_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        start_timeout_seconds: float = 60.0,
+        queued_stale_seconds: float = QUEUED_STALE_SECONDS,
+    ) -> None:
         self.start_timeout_seconds = start_timeout_seconds
+        self.queued_stale_seconds = queued_stale_seconds
         self._guard = threading.Lock()
         self._instance: dg.DagsterInstance | None = None
         self._workspace: Any = None
@@ -76,16 +83,22 @@ class FixRunLauncher:
         output_dir: str | None,
         engine: Engine | None = None,
     ) -> str:
-        """Create the run and start its worker; return the run id as soon as the run exists."""
-        fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir).validated_output_dir()
+        """Create the run and start its worker; return the run id as soon as the run exists.
+
+        A refused request (bad input, another run in progress) touches no file: the output
+        directory is only checked until the run is sure to be created.
+        """
+        options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir)
+        options.checked_output_dir()
         engine = engine or db.get_engine()
         schema.require_current(engine)
         with self._guard:
             instance = self.instance()
-            _reconcile(instance, engine)
+            _reconcile(instance, engine, queued_stale_seconds=self.queued_stale_seconds)
             busy = launch.busy_run_ids(instance)
             if busy:
-                raise RunInProgress(f"orphans pipeline run {busy[0]} has not finished yet")
+                raise RunInProgress(self._busy(instance, busy[0]))
+            options.validated_output_dir()
             run_id, request = launch.create_run(
                 instance,
                 self.workspace(),
@@ -98,6 +111,21 @@ class FixRunLauncher:
             # so the answer does not wait for a Python process to boot.
             self.launcher_thread().submit(self._launch, instance, run_id, request)
             return run_id
+
+    def _busy(self, instance: dg.DagsterInstance, run_id: str) -> str:
+        """Why run-fix must wait: the run in the way, its status, and what ends it."""
+        record = instance.get_run_record_by_id(run_id)
+        status = record.dagster_run.status if record else None
+        if record is not None and status == dg.DagsterRunStatus.QUEUED:
+            queued = record.create_timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            why = (
+                f"QUEUED since {queued}, waiting for the Dagster daemon to take it from the run "
+                "queue; with no daemon running it is failed as stale "
+                f"{self.queued_stale_seconds / 60:g} minutes after it was queued"
+            )
+        else:
+            why = f"{status.value if status else 'unknown'}: wait for it, or terminate it in the UI"
+        return f"orphans pipeline run {run_id} has not finished yet ({why})"
 
     def launcher_thread(self) -> ThreadPoolExecutor:
         if self._launcher is None:
@@ -157,6 +185,7 @@ def _reconcile(
     *,
     run_id: str | None = None,
     settle_only: bool = False,
+    queued_stale_seconds: float = QUEUED_STALE_SECONDS,
 ) -> None:
     """Bring the registry in line with Dagster where this server's role may write it.
 
@@ -167,7 +196,9 @@ def _reconcile(
         if settle_only and run_id is not None:
             launch.settle_registry(instance, engine, run_id)
         else:
-            launch.reconcile(instance, engine, run_id=run_id)
+            launch.reconcile(
+                instance, engine, run_id=run_id, queued_stale_seconds=queued_stale_seconds
+            )
     except DBAPIError as exc:
         if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
             raise

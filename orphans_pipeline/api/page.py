@@ -203,11 +203,12 @@ def router(engine: Callable[[], Engine]) -> APIRouter:
 
     @routes.get("/orphans/reports/{name}")
     def report_download(name: str, request: Request) -> Response:
-        """A run's report by file name, only from inside the reports root, as a download."""
+        """A run's report by file name (looked up in the run registry), only from inside the
+        reports root, as a download."""
         settings: ApiSettings = request.app.state.settings
         require_reader(request, settings, None)
         try:
-            path = reports.find_report(name)
+            path = reports.find_report(engine(), name)
         except reports.ReportNotFound as exc:
             raise HTTPException(404, str(exc)) from exc
         media = "text/csv" if path.suffix == ".csv" else "application/json"

@@ -1,12 +1,12 @@
 """The HTTP app's outer guards, as plain ASGI middleware (they run before routing, parsing and
 authentication): the allowed Host names, the request body limit and the security headers."""
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_PATHS = ("/api/", "/openapi.json")
-DOCS_PATHS = ("/docs", "/redoc")
 # The API answers JSON only: nothing in it may run, load or be framed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # The review page is a server-rendered document whose script and stylesheet are served files
@@ -15,14 +15,6 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
-)
-# FastAPI's /docs and /redoc load Swagger UI and ReDoc from the jsDelivr CDN.
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
-    "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
 )
 
 
@@ -50,16 +42,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class BodySizeLimit:
-    """413 for a request body over `max_bytes`, before anything parses or authenticates it.
+    """413 for a request body over `max_bytes`, 408 for one not received within
+    `timeout_seconds`, before anything parses or authenticates it.
 
     A declared Content-Length over the limit is refused before a byte is read; a chunked body
     is counted as it arrives and refused as soon as it passes the limit. A body within the limit
-    is read whole (it is small) and handed on unchanged.
+    is read whole (it is small) and handed on unchanged. A client that trickles its body is cut
+    off at the deadline: it would otherwise hold a connection, and the body's memory, for ever.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
 
     def _too_large(self) -> str:
         return f"request body too large: at most {self.max_bytes} bytes"
@@ -78,18 +73,25 @@ class BodySizeLimit:
                 return
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await _send_problem(send, 413, self._too_large())
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        await _send_problem(send, 413, self._too_large())
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _send_problem(
+                send, 408, f"request body not received within {self.timeout_seconds:g} s"
+            )
+            return
         pending: list[Message] = [{"type": "http.request", "body": b"".join(chunks)}]
 
         async def replay() -> Message:
@@ -141,11 +143,7 @@ class AllowedHosts:
 
 
 def policy_for(path: str) -> str:
-    if path.startswith(API_PATHS):
-        return API_POLICY
-    if path.startswith(DOCS_PATHS):
-        return DOCS_POLICY
-    return PAGE_POLICY
+    return API_POLICY if path.startswith(API_PATHS) else PAGE_POLICY
 
 
 class SecurityHeaders:

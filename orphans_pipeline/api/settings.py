@@ -14,7 +14,15 @@ TEST_CLIENT_HOST = "testserver"
 # Review and run-fix bodies are a few hundred bytes; anything much larger is a mistake or an
 # attack on the server's memory.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+# A request's line and headers (h11's own default): a bearer token and a cookie need far less.
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+# A client gets this long to send a request's line and headers, and then its body: one that
+# trickles them (a slow-loris) is cut off instead of holding a connection for ever.
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10
+DEFAULT_BODY_TIMEOUT_SECONDS = 30
 WILDCARD_BINDS = ("", "0.0.0.0", "::", "[::]")
+# Addresses only this machine reaches; bound to anything else, reads need the token.
+LOOPBACK_BINDS = ("127.0.0.1", "[::1]", "localhost")
 
 
 def _flag(name: str) -> bool:
@@ -28,14 +36,14 @@ def _hosts(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(host.strip().lower() for host in raw.split(",") if host.strip())
 
 
-def _positive_int(name: str, default: int) -> int:
+def _positive_int(name: str, default: int, unit: str = "bytes") -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of bytes, not {raw!r}") from None
+        raise ConfigError(f"{name} must be a whole number of {unit}, not {raw!r}") from None
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, not {value}")
     return value
@@ -55,6 +63,12 @@ class ApiSettings:
     allowed_hosts: tuple[str, ...] = (*LOCAL_HOSTS, TEST_CLIENT_HOST)
     # Larger request bodies are refused with 413 before they are parsed.
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Larger request heads (line and headers) are refused with 431 by the server (`serve`).
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    # A request's head must arrive within this many seconds (408, `serve`), its body within
+    # this many more (408).
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT_SECONDS
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
@@ -65,13 +79,28 @@ class ApiSettings:
             dagster_ui_url=os.environ.get("ORPHANS_DAGSTER_UI_URL", cls.dagster_ui_url).rstrip("/"),
             allowed_hosts=_hosts("ORPHANS_API_ALLOWED_HOSTS", LOCAL_HOSTS),
             max_body_bytes=_positive_int("ORPHANS_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_header_bytes=_positive_int(
+                "ORPHANS_API_MAX_HEADER_BYTES", DEFAULT_MAX_HEADER_BYTES
+            ),
+            header_timeout_seconds=_positive_int(
+                "ORPHANS_API_HEADER_TIMEOUT_SECONDS", DEFAULT_HEADER_TIMEOUT_SECONDS, "seconds"
+            ),
+            body_timeout_seconds=_positive_int(
+                "ORPHANS_API_BODY_TIMEOUT_SECONDS", DEFAULT_BODY_TIMEOUT_SECONDS, "seconds"
+            ),
         )
 
     def serving_on(self, bind_host: str) -> "ApiSettings":
-        """These settings, also answering to the address `serve --host` binds (unless any)."""
+        """These settings for a server bound to `bind_host` (`serve --host`): answering to that
+        address too (unless it is any address), and, bound beyond the loopback interface,
+        asking the token for reads whatever ORPHANS_API_READ_REQUIRES_TOKEN says: the queue
+        shows names, phones and licences."""
         host = bind_host.strip().lower()
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
-        if host in WILDCARD_BINDS or host in self.allowed_hosts:
-            return self
-        return replace(self, allowed_hosts=(*self.allowed_hosts, host))
+        served = self
+        if host not in LOOPBACK_BINDS:
+            served = replace(served, read_requires_token=True)
+        if host not in WILDCARD_BINDS and host not in served.allowed_hosts:
+            served = replace(served, allowed_hosts=(*served.allowed_hosts, host))
+        return served

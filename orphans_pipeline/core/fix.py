@@ -42,6 +42,15 @@ class FixOptions:
         except reports.InvalidOutputDir as exc:
             raise InvalidRequest(str(exc)) from exc
 
+    def checked_output_dir(self) -> Path:
+        """What `validated_output_dir` gives, with nothing created: a request refused for any
+        reason leaves no directory behind."""
+        self.validate_limit()
+        try:
+            return reports.confined_output_dir(self.output_dir)
+        except reports.InvalidOutputDir as exc:
+            raise InvalidRequest(str(exc)) from exc
+
     def validate_limit(self) -> None:
         limit = self.limit
         if limit is not None and (

@@ -41,6 +41,9 @@ REPORT_COLUMNS = (
     "error",
 )
 REPORT_FILE_MODE = 0o640
+# How far below the reports root a run's output_dir may go: enough for `weekly/2026/05`, and
+# a bound on what one request can create.
+MAX_OUTPUT_DIR_DEPTH = 4
 REPORT_DIR_MODE = 0o750
 # The only files the API reads back: a report's own name, nothing else.
 REPORT_NAME = re.compile(r"^orphans_report_\d{8}_\d{6}(_\d+)?\.(csv|json)$")
@@ -97,8 +100,9 @@ def make_report_dir(path: Path) -> None:
         directory.chmod(REPORT_DIR_MODE)  # whatever the umask
 
 
-def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
-    """The absolute output directory, which must lie inside the reports root and be writable."""
+def confined_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
+    """The absolute output directory, refused unless it lies inside the reports root, at most
+    MAX_OUTPUT_DIR_DEPTH directories below it. Nothing is created."""
     root = settings.reports_root()
     path = Path(output_dir).expanduser() if output_dir else root
     if not path.is_absolute():
@@ -109,6 +113,18 @@ def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
             f"output directory {path} is outside the reports root {root} "
             "(set ORPHANS_REPORTS_ROOT to allow another place)"
         )
+    depth = len(path.relative_to(root).parts)
+    if depth > MAX_OUTPUT_DIR_DEPTH:
+        raise InvalidOutputDir(
+            f"output directory {path} is {depth} directories below the reports root: "
+            f"at most {MAX_OUTPUT_DIR_DEPTH}"
+        )
+    return path
+
+
+def resolve_output_dir(output_dir: str | os.PathLike[str] | None) -> Path:
+    """The absolute output directory (`confined_output_dir`), created if needed and writable."""
+    path = confined_output_dir(output_dir)
     try:
         make_report_dir(path)
     except OSError as exc:
@@ -199,20 +215,20 @@ def write_reports(
     return str(json_path), str(csv_path)
 
 
-def find_report(name: str) -> Path:
-    """The report file called `name`, looked for only inside the reports root.
+def find_report(engine: Engine, name: str) -> Path:
+    """The report file called `name`, found by name in the run registry (`orphans.runs` holds
+    every run's report paths), and served only from inside the reports root.
 
-    Only a report's own name is accepted (no directory part), a link is never followed, and a
-    file whose real path lies outside the root is never returned. A run given an output_dir
-    below the root has its reports in that subdirectory, so the search goes down the root's tree.
+    Only a report's own name is accepted (no directory part); each registry path is checked by
+    `report_in_root` (no link followed, nothing outside the root). No directory is walked: an
+    unknown name costs one read of the registry.
     """
     if REPORT_NAME.fullmatch(name) is None:
         raise ReportNotFound(f"{name!r} is not the name of a report (orphans_report_*.json|csv)")
-    root = settings.reports_root()
-    for path in (root / name, *sorted(root.rglob(name))):
-        if path.is_symlink():
-            continue
-        real = path.resolve()
-        if real.is_file() and root in real.parents and real.name == name:
-            return real
-    raise ReportNotFound(f"no report {name} in the reports root")
+    with engine.connect() as conn:
+        paths = sql.run(conn, "reports/select_report_paths", report_name=name).scalars().all()
+    for path in paths:
+        report = report_in_root(path)
+        if report is not None:
+            return report
+    raise ReportNotFound(f"no report {name} in the run registry, inside the reports root")

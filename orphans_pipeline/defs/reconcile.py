@@ -44,6 +44,12 @@ RUNNING = (
 # A run with no live worker we can see, this long after it was created or started, is dead
 # (Dagster's run monitoring gives a run as long to start: dagster.yaml).
 START_GRACE_SECONDS = 180.0
+# A run queued (launchpad, schedule) this long while no daemon takes runs from the queue is
+# stale: nothing will ever start it, and it would hold run-fix's 409 for ever.
+QUEUED_STALE_SECONDS = 300.0
+# The run queue's daemon beats every 30 s; silent this long, it is not running.
+QUEUE_DAEMON = "QUEUED_RUN_COORDINATOR"
+DAEMON_SILENT_SECONDS = 120.0
 
 
 def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
@@ -117,11 +123,13 @@ def reconcile(
     *,
     run_id: str | None = None,
     grace_seconds: float = START_GRACE_SECONDS,
+    queued_stale_seconds: float = QUEUED_STALE_SECONDS,
 ) -> list[str]:
     """Report failed the orphans runs whose worker is gone, and bring the registry in line with
     Dagster (a finished run is never left `running`; a failed one never `succeeded`).
 
-    Only `run_id` when given, else every orphans run. Returns the runs reported failed.
+    Only `run_id` when given, else every orphans run, and then also the queued runs no daemon
+    will start (`fail_stale_queued_runs`). Returns the runs reported failed.
     """
     records = instance.get_run_records(
         dg.RunsFilter(
@@ -156,7 +164,35 @@ def reconcile(
         failed.append(run.run_id)
     for open_id in registry_open | ({run_id} if run_id else set()):
         settle_registry(instance, engine, open_id, live)
+    if run_id is None:
+        failed += fail_stale_queued_runs(instance, queued_stale_seconds)
     return failed
+
+
+def queue_daemon_running(instance: dg.DagsterInstance) -> bool:
+    heartbeat = instance.get_daemon_heartbeats().get(QUEUE_DAEMON)
+    return heartbeat is not None and time.time() - heartbeat.timestamp < DAEMON_SILENT_SECONDS
+
+
+def fail_stale_queued_runs(
+    instance: dg.DagsterInstance, stale_seconds: float = QUEUED_STALE_SECONDS
+) -> list[str]:
+    """Report failed the orphans runs queued more than `stale_seconds` ago while no daemon
+    takes runs from the queue (with one running, the queue is its business)."""
+    records = instance.get_run_records(
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED], tags={PIPELINE_KEY: ["fix", "review"]})
+    )
+    stale = [r for r in records if time.time() - r.create_timestamp.timestamp() > stale_seconds]
+    if not stale or queue_daemon_running(instance):
+        return []
+    message = (
+        f"queued for more than {stale_seconds / 60:g} minutes while no Dagster daemon takes "
+        "runs from the queue: failed as stale (start `dagster-daemon run`, or "
+        "`orphans-pipeline ui`, for the launchpad and the schedule)"
+    )
+    for record in stale:
+        instance.report_run_failed(record.dagster_run, message=message)
+    return [record.dagster_run.run_id for record in stale]
 
 
 def settle_registry(

@@ -12,12 +12,12 @@ from orphans_pipeline.api.models import (
     Reason,
     Status,
 )
-from orphans_pipeline.api.routes.deps import PREFIX, DatabaseEngine
+from orphans_pipeline.api.routes.deps import DatabaseEngine, api_router
 from orphans_pipeline.core import queue
 
 
 def router(reader: Any) -> APIRouter:
-    routes = APIRouter(prefix=PREFIX, dependencies=[reader])
+    routes = api_router(dependencies=[reader])
 
     @routes.get("", response_model=OrphanPage, responses=responses())
     def list_orphans(

@@ -14,7 +14,7 @@ from orphans_pipeline.api.models import (
     ReviewRequest,
     ReviewResult,
 )
-from orphans_pipeline.api.routes.deps import PREFIX, DatabaseEngine
+from orphans_pipeline.api.routes.deps import DatabaseEngine, api_router
 from orphans_pipeline.core import review
 from orphans_pipeline.core.vocabulary import ReviewAction
 
@@ -60,7 +60,7 @@ def _plain_action(action: ReviewAction) -> Callable[..., dict[str, Any]]:
 
 
 def router(reader: Any) -> APIRouter:
-    routes = APIRouter(prefix=PREFIX)
+    routes = api_router()
 
     @routes.post(
         f"/{{driver_id}}/{ReviewAction.RELINK}",

@@ -8,7 +8,7 @@ from orphans_pipeline.api.auth import Writer
 from orphans_pipeline.api.errors import responses, without_server_paths
 from orphans_pipeline.api.fix_runs import FixRunLauncher
 from orphans_pipeline.api.models import FixRun, RunFixRequest, RunFixStarted
-from orphans_pipeline.api.routes.deps import PREFIX, DatabaseEngine, Settings
+from orphans_pipeline.api.routes.deps import PREFIX, DatabaseEngine, Settings, api_router
 
 RUN_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
@@ -19,7 +19,7 @@ def launcher_of(request: Request) -> FixRunLauncher:
 
 
 def router(reader: Any) -> APIRouter:
-    routes = APIRouter(prefix=PREFIX)
+    routes = api_router()
 
     @routes.post(
         "/run-fix",

@@ -107,6 +107,13 @@ def bulk_review(
             )
         except ReviewRefused as exc:
             refused[number] = str(exc)
+    if not cleaned:
+        # Nothing for the database to judge: no lock taken.
+        lines = [
+            BulkLine(n, rows[n].get("driver_id", ""), rows[n].get("action", ""), False, refused[n])
+            for n in rows
+        ]
+        return BulkOutcome(execute and not rows, lines)
     write = execute and not refused
     result = in_locked_transaction(
         engine,

@@ -2,14 +2,15 @@
 
 import unicodedata
 
+from orphans_pipeline.core.review.names import invisible_characters, skeleton
 from orphans_pipeline.core.review.refusals import ReviewRefused
 from orphans_pipeline.core.vocabulary import PIPELINE_ACTOR
 
 MAX_TEXT = 2000
-# Actor names that are the pipeline's, or read as if they were: never a reviewer's.
-RESERVED_ACTORS = frozenset(
-    {PIPELINE_ACTOR, "orphans_pipeline", "orphans-pipeline", "orphans pipeline", "system"}
-)
+# Actor names that are the pipeline's: never a reviewer's, nor any name that looks like one
+# (compared by skeleton, so any case, separator, width or look-alike letter counts).
+RESERVED_ACTORS = (PIPELINE_ACTOR, "orphans_pipeline", "system")
+RESERVED_SKELETONS = {skeleton(name): name for name in RESERVED_ACTORS}
 # Control and format characters (newlines, escape sequences, bidirectional overrides): they
 # could forge lines or hide text where names and notes are printed.
 CONTROL_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
@@ -37,9 +38,19 @@ def clean(value: str | None, what: str, *, required: bool = True, plain: bool = 
 
 
 def reviewer_name(value: str | None) -> str:
+    """The reviewer's name as typed (stripped), or refused: it must be visible, and must not
+    read as one of the pipeline's names (NFKC, case-folded, compared by skeleton)."""
     name = clean(value, "reviewer name", plain=True)
-    if " ".join(name.lower().split()) in RESERVED_ACTORS:
+    hidden = invisible_characters(name)
+    if hidden:
         raise ReviewRefused(
-            f"reviewer name {name!r} is reserved for the pipeline: use your own name"
+            f"reviewer name contains invisible or blank characters ({', '.join(hidden)}): "
+            "use your own name in plain letters, with ordinary spaces"
+        )
+    reserved = RESERVED_SKELETONS.get(skeleton(name))
+    if reserved is not None:
+        raise ReviewRefused(
+            f"reviewer name {name!r} reads as {reserved!r}, a name reserved for the pipeline: "
+            "use your own name"
         )
     return name
