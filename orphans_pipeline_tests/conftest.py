@@ -17,8 +17,9 @@ import pytest
 from psycopg import sql as psql
 from sqlalchemy import Engine, create_engine
 
-from orphans_pipeline.core import schema, settings
+from orphans_pipeline.core import demo, schema, settings
 from orphans_pipeline_tests.real_ct4 import load_real_ct4
+from orphans_pipeline_tests.roles import as_role, login_role
 
 TEMPLATE = "orphans_test_template"
 
@@ -231,3 +232,24 @@ def dagster_home(
     )
     monkeypatch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(tmp_path / "artifacts"))
     return home
+
+
+@pytest.fixture
+def granted(
+    fresh_engine: Engine, admin_url: str, reports_root: Path
+) -> Iterator[dict[str, Engine]]:
+    demo.load_demo_data(fresh_engine, 300, seed=4)
+    schema.apply_grants(fresh_engine)
+    roles = {group: login_role(admin_url, group) for group in schema.ROLES}
+    engines = {group: as_role(fresh_engine, role) for group, role in roles.items()}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for role in roles.values():
+            # The login roles hold no grants of their own (their groups do): they drop cleanly.
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where usename = %s",
+                (role,),
+            )
+            conn.execute(psql.SQL("drop role {}").format(psql.Identifier(role)))

@@ -3,71 +3,21 @@ reviews and the API as one holding only orphans_reviewer; each is refused what i
 And no SQL in the code is built by formatting values into a string."""
 
 import re
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql as psql
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from orphans_pipeline.api.app import PREFIX, create_app
 from orphans_pipeline.api.settings import ApiSettings
-from orphans_pipeline.core import demo, fix, integrity, review, schema, views
+from orphans_pipeline.core import fix, integrity, review, schema, views
 from orphans_pipeline_tests.conftest import url_of
 from orphans_pipeline_tests.pipeline_helpers import run_fix
+from orphans_pipeline_tests.roles import refused
 
 REPO = Path(__file__).resolve().parents[1]
-PASSWORD = "orphans-test"
-
-
-def login_role(admin_url: str, group: str) -> str:
-    """A login role that is a member of `group` only (cluster-wide, so made unique)."""
-    name = f"orphans_t_{group.split('_')[1]}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            psql.SQL("create role {} login password {} in role {}").format(
-                psql.Identifier(name), psql.Literal(PASSWORD), psql.Identifier(group)
-            )
-        )
-    return name
-
-
-def as_role(engine: Engine, role: str) -> Engine:
-    return create_engine(engine.url.set(username=role, password=PASSWORD))
-
-
-@pytest.fixture
-def granted(
-    fresh_engine: Engine, admin_url: str, reports_root: Path
-) -> Iterator[dict[str, Engine]]:
-    demo.load_demo_data(fresh_engine, 300, seed=4)
-    schema.apply_grants(fresh_engine)
-    roles = {group: login_role(admin_url, group) for group in schema.ROLES}
-    engines = {group: as_role(fresh_engine, role) for group, role in roles.items()}
-    yield engines
-    for engine in engines.values():
-        engine.dispose()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        for role in roles.values():
-            # The login roles hold no grants of their own (their groups do): they drop cleanly.
-            conn.execute(
-                "select pg_terminate_backend(pid) from pg_stat_activity where usename = %s",
-                (role,),
-            )
-            conn.execute(psql.SQL("drop role {}").format(psql.Identifier(role)))
-
-
-def refused(engine: Engine, statement: str, **params: object) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(text(statement), params)
-        except ProgrammingError as exc:
-            return "permission denied" in str(exc) or "must be owner" in str(exc)
-    return False
 
 
 def test_the_whole_pipeline_runs_as_orphans_pipeline(granted: dict[str, Engine]) -> None:
@@ -272,3 +222,74 @@ def test_db_upgrade_grants_the_lead_links_view(
     assert cli.main(["db", "upgrade"]) == 0
     with fresh_engine.connect() as conn:
         assert conn.execute(privilege).scalar_one() is True
+
+
+# Every privilege the two roles hold directly, anywhere in the database, as
+# (role, privilege, object); names fully qualified (an empty search path).
+HELD = text(
+    """
+    with roles as (
+        select oid, rolname from pg_roles
+        where rolname in ('orphans_pipeline', 'orphans_reviewer')
+    )
+    select roles.rolname, 'usage', 'schema ' || namespace.nspname
+    from pg_namespace as namespace
+    cross join lateral aclexplode(namespace.nspacl) as acl
+    inner join roles on roles.oid = acl.grantee
+    union all
+    select roles.rolname, lower(acl.privilege_type), relation.oid::regclass::text
+    from pg_class as relation
+    cross join lateral aclexplode(relation.relacl) as acl
+    inner join roles on roles.oid = acl.grantee
+    union all
+    select
+        roles.rolname,
+        lower(acl.privilege_type),
+        replace(procedure.oid::regprocedure::text, ' ', '')
+    from pg_proc as procedure
+    cross join lateral aclexplode(procedure.proacl) as acl
+    inner join roles on roles.oid = acl.grantee
+    """
+)
+
+
+def documented_privileges(ct4_views: set[str]) -> set[tuple[str, str, str]]:
+    """The list in README "Least privilege, one door": per role, privilege and objects; an
+    object marked `*` only where it is not one of CT4's own views."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("<!-- privileges:", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    documented: set[tuple[str, str, str]] = set()
+    role = privilege = ""
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith("    "):
+            role = line.strip()
+            continue
+        words = line.strip()
+        if not line.startswith("      "):
+            privilege, _, words = words.partition(" ")
+        for item in re.split(r",\s*(?![^()]*\))", words.strip()):
+            name = item.strip().rstrip(",")
+            if not name:
+                continue
+            if name.endswith("*"):
+                name = name[:-1]
+                if name in ct4_views:
+                    continue
+            documented.add((role, privilege, name))
+    return documented
+
+
+def test_the_roles_hold_exactly_the_privileges_the_readme_lists(
+    flavored_engine: Engine, flavor: str
+) -> None:
+    """On the subset and on real CT4 (with and without its views): after `db grant`, every
+    privilege either role holds is in README's list, and every one listed is held."""
+    schema.apply_grants(flavored_engine)
+    with flavored_engine.begin() as conn:
+        conn.execute(text("set local search_path = ''"))
+        held = {(role, privilege, name) for role, privilege, name in conn.execute(HELD).all()}
+        ct4_views = set(conn.execute(text("select view_name from orphans.ct4_views")).scalars())
+    assert held == documented_privileges(ct4_views)
+    assert (flavor == "real") == ("ops.v_driver_orphans" in ct4_views)
