@@ -24,6 +24,14 @@ def _engine() -> Any:
     return db.get_engine()
 
 
+def _engine_or_none() -> Any:
+    """The engine, to ask the database what went wrong; None where even that fails."""
+    try:
+        return db.get_engine()
+    except Exception:
+        return None
+
+
 def _ready_engine() -> Any:
     """The engine, once the database is known to carry the project's current schema."""
     engine = db.get_engine()
@@ -56,7 +64,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_grant(args: argparse.Namespace) -> int:
-    schema.apply_grants(_engine())
+    schema.apply_grants(_ready_engine())
     print(
         "Roles orphans_pipeline and orphans_reviewer granted (sql/grants). Grant them to the "
         "services' login roles: grant orphans_pipeline to <user>;"
@@ -460,7 +468,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
     except Exception as exc:  # a database that cannot be reached, a missing schema, ...
         if isinstance(exc, DBAPIError):
-            print(f"error: database: {str(exc.orig).strip()}", file=sys.stderr)
+            print(
+                f"error: database: {schema.database_problem(_engine_or_none(), exc)}",
+                file=sys.stderr,
+            )
             return EXIT_FAILED
         raise
 

@@ -7,7 +7,7 @@ DATABASE_URL or the embedded server, so that dagster.yaml itself holds no secret
 import os
 from pathlib import Path
 
-from orphans_pipeline.core import settings
+from orphans_pipeline.core import settings, storage
 from orphans_pipeline.core.shipped import shipped_path
 
 # The checkout's root (`make` sets DAGSTER_HOME to it); an installed package has none.
@@ -40,7 +40,8 @@ def prepare_dagster_environment() -> dict[str, str]:
 
     DAGSTER_HOME defaults to `ORPHANS_HOME/dagster`, an absolute directory holding the packaged
     dagster.yaml; one the operator sets must hold a dagster.yaml already. The embedded server,
-    when used, must be running (the entry point started it).
+    when used, must be running (the entry point started it). A storage URL that would put
+    Dagster's tables among CT4's is refused (core/storage.py).
     """
     config = settings.load()
     defaults = {
@@ -61,5 +62,6 @@ def prepare_dagster_environment() -> dict[str, str]:
         raise settings.ConfigError(f"DAGSTER_HOME={dagster_home} has no dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     Path(os.environ["ORPHANS_DAGSTER_ARTIFACTS"]).mkdir(parents=True, exist_ok=True)
+    storage.check_dagster_storage(os.environ["ORPHANS_DAGSTER_STORAGE_URL"])
     keys = ("DAGSTER_HOME", "ORPHANS_DAGSTER_STORAGE_URL", "ORPHANS_DAGSTER_ARTIFACTS")
     return {key: os.environ[key] for key in keys}

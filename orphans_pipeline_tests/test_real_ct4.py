@@ -16,6 +16,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -492,3 +493,100 @@ def test_ct4_ingestion_under_each_guard_mode(flavored_engine: Engine) -> None:
     ingest("OFF-1")
     assert len(ct4.rows("canon.identity_links", source_pk="OFF-1")) == 1
     assert guard.recorded_driver_links(flavored_engine, None)[0] == 1
+
+
+def test_dagster_storage_never_meets_ct4s_tables(
+    flavored_engine: Engine, flavor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage URL on CT4's database without a schema of its own (CT4's public, with CT4's
+    alembic_version on real CT4) is refused before Dagster writes anything, naming the fix;
+    the default (schema dagster of the same database) is accepted."""
+    from orphans_pipeline import instance
+    from orphans_pipeline.core import settings
+    from orphans_pipeline.core.storage import StorageRefused
+    from orphans_pipeline_tests.conftest import url_of
+
+    url = url_of(flavored_engine)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("ORPHANS_DAGSTER_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ORPHANS_DAGSTER_STORAGE_URL", settings.with_driver(url, "psycopg2"))
+    with pytest.raises(StorageRefused, match=r"its own database .* or a schema of its own"):
+        instance.prepare_dagster_environment()
+    with flavored_engine.connect() as conn:
+        assert conn.execute(text("select to_regclass('public.runs')")).scalar() is None
+    monkeypatch.delenv("ORPHANS_DAGSTER_STORAGE_URL")
+    prepared = instance.prepare_dagster_environment()
+    assert "search_path%3Ddagster" in prepared["ORPHANS_DAGSTER_STORAGE_URL"]
+
+
+def test_a_ct4_without_the_projects_schema_is_named_so_at_every_door(
+    module_databases: DatabaseFactory,
+    flavor_templates: FlavorTemplates,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Real CT4 before `db upgrade` (where CT4's own ops.v_driver_orphans would answer the
+    project's queries with CT4's columns): the CLI, the API, the page and the sensors each say,
+    in one line and with no SQL text, that `db upgrade` is needed."""
+    import dagster as dg
+
+    from orphans_pipeline import cli
+    from orphans_pipeline.defs.alerts import (
+        orphans_freshness_alert_sensor,
+        orphans_new_quarantine_alert_sensor,
+    )
+    from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
+    from orphans_pipeline.defs.resources import AlertTargets, CT4Database
+    from orphans_pipeline_tests.conftest import url_of
+
+    engine = module_databases.create("raw", template=flavor_templates("real_raw"))
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
+
+    def one_line_naming_upgrade(message: str) -> None:
+        assert "db upgrade" in message, message
+        assert len(message.strip().splitlines()) == 1, message
+        assert not any(word in message.lower() for word in ("select ", "line 1", " from ")), message
+
+    for argv in (
+        ["history", "R1"],
+        ["review", "purge", "--driver-id", "R1", "--by", "ana"],
+        ["review", "undo", "--driver-id", "R1", "--by", "ana", "--execute"],
+        ["db", "grant"],
+        ["db", "guard", "enforce"],
+    ):
+        assert cli.main(argv) != 0, argv
+        one_line_naming_upgrade(capsys.readouterr().err)
+    assert cli.main(["db", "status"]) == 1
+    assert "db upgrade" in capsys.readouterr().out
+    with TestClient(create_app(ApiSettings(api_token="t"), engine=lambda: engine)) as api:
+        for path in (
+            PREFIX,
+            f"{PREFIX}/metrics",
+            f"{PREFIX}/R1/history",
+            "/orphans",
+            "/orphans/R1",
+        ):
+            answer = api.get(path)
+            assert answer.status_code == 503, (path, answer.text)
+            one_line_naming_upgrade(answer.json()["detail"])
+        purge = api.post(
+            f"{PREFIX}/R1/purge", json={"reviewer": "ana"}, headers={"Authorization": "Bearer t"}
+        )
+        assert purge.status_code == 503
+        one_line_naming_upgrade(purge.json()["detail"])
+    with dg.DagsterInstance.ephemeral() as instance:
+        for sensor in (
+            orphans_new_quarantine_alert_sensor,
+            orphans_freshness_alert_sensor,
+            orphans_dead_run_sensor,
+        ):
+            context = dg.build_sensor_context(
+                instance=instance,
+                resources={
+                    "ct4": CT4Database(database_url=url_of(engine)),
+                    "alert_targets": AlertTargets.from_environment(),
+                },
+            )
+            one_line_naming_upgrade(str(sensor(context).skip_message))

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orphans_pipeline.api.fix_runs import RunInProgress, RunNotFound
 from orphans_pipeline.api.models import Problem
-from orphans_pipeline.core import fix, review, settings
+from orphans_pipeline.core import fix, review, schema, settings
 from orphans_pipeline.core.locking import PipelineBusy
 
 LOG = logging.getLogger(__name__)
@@ -157,8 +157,15 @@ async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    # One line, no SQL text: "run `orphans-pipeline db upgrade`" where the schema is missing.
     assert isinstance(exc, DBAPIError)
-    return problem(status.HTTP_503_SERVICE_UNAVAILABLE, f"database: {str(exc.orig).strip()}")
+    try:
+        engine = request.app.state.engine()
+    except Exception:  # the database (or its settings) is what failed: say what it said
+        engine = None
+    return problem(
+        status.HTTP_503_SERVICE_UNAVAILABLE, f"database: {schema.database_problem(engine, exc)}"
+    )
 
 
 def install_handlers(app: FastAPI) -> None:

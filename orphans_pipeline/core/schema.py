@@ -190,6 +190,27 @@ def require_current(engine: Engine) -> None:
         )
 
 
+# SQLSTATEs of a statement that names an object the database lacks: on a database without the
+# project's schema (or an older one), what every read of it meets first.
+_MISSING_OBJECT = {"42P01", "42883", "42704", "3F000", "42703"}
+
+
+def database_problem(engine: Engine | None, exc: DBAPIError) -> str:
+    """What to tell a person about a database error, in one line and with no SQL text: that
+    `db upgrade` is needed when the project's schema is missing or older, else the first line
+    of the database's own message."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if engine is not None and state in _MISSING_OBJECT:
+        try:
+            require_current(engine)
+        except SchemaNotReady as not_ready:
+            return str(not_ready)
+        except DBAPIError:
+            pass
+    words = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return words[0] if words else type(exc).__name__
+
+
 def refresh_grants(engine: Engine) -> bool:
     """Grant the roles again where `db grant` created them, so that objects a migration has just
     created or replaced (0007 replaced the claims list) are theirs to use as before. False:

@@ -283,6 +283,8 @@ def orphans_check_failure_alert_sensor(
 def orphans_new_quarantine_alert_sensor(
     context: dg.SensorEvaluationContext, ct4: CT4Database, alert_targets: AlertTargets
 ) -> dg.SkipReason:
+    if problem := ct4.not_ready():
+        return dg.SkipReason(problem)
     cursor = Cursor.load(context.cursor)
     settings = alert_targets.settings()
     after = cursor.position.get("finished_at")
@@ -325,6 +327,8 @@ def orphans_new_quarantine_alert_sensor(
 def orphans_freshness_alert_sensor(
     context: dg.SensorEvaluationContext, ct4: CT4Database, alert_targets: AlertTargets
 ) -> dg.SkipReason:
+    if problem := ct4.not_ready():
+        return dg.SkipReason(problem)
     cursor = Cursor.load(context.cursor)
     settings = alert_targets.settings()
     now = datetime.now(UTC)

@@ -244,8 +244,10 @@ def busy_run_ids(instance: dg.DagsterInstance) -> list[str]:
 def orphans_dead_run_sensor(context: dg.SensorEvaluationContext, ct4: CT4Database) -> dg.SkipReason:
     try:
         failed = reconcile(context.instance, ct4.ready_engine())
-    except (schema.SchemaNotReady, DBAPIError) as exc:
-        return dg.SkipReason(f"cannot look at the runs: {exc}")
+    except schema.SchemaNotReady as exc:
+        return dg.SkipReason(str(exc))
+    except DBAPIError as exc:
+        return dg.SkipReason(f"cannot look at the runs: {schema.database_problem(None, exc)}")
     if failed:
         context.log.warning("reported failed, their worker being gone: %s", ", ".join(failed))
         return dg.SkipReason(f"reported failed: {', '.join(failed)}")

@@ -93,6 +93,16 @@ class CT4Database(dg.ConfigurableResource):
     def engine(self) -> Engine:
         return db.engine_for(self.url())
 
+    def not_ready(self) -> str | None:
+        """Why the database cannot serve the project yet (no schema of the project's, or an
+        older one), in one line naming `db upgrade`; None when it can. The sensors say it
+        rather than fail on whatever SQL they meet first."""
+        try:
+            schema.require_current(self.engine())
+        except schema.SchemaNotReady as exc:
+            return str(exc)
+        return None
+
     def ready_engine(self) -> Engine:
         """The engine, once the database is known to carry the project's current schema.
 
