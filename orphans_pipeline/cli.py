@@ -99,6 +99,12 @@ def cmd_db_guard(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    for line in install.downgrade_lines(install.downgrade(_engine(), execute=args.execute)):
+        print(line)
+    return EXIT_OK
+
+
 def cmd_db_stop(args: argparse.Namespace) -> int:
     if os.environ.get("DATABASE_URL"):
         print("DATABASE_URL is set: there is no embedded server to stop.")
@@ -362,6 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser(
         "status", help="the schema revision and the prevention guard's mode"
     ).set_defaults(func=cmd_db_status)
+    downgrade_parser = db_commands.add_parser(
+        "downgrade",
+        help="take the project out of the database (its views, triggers, functions, schemas "
+        "orphans and dagster; CT4's views restored; the quarantine and its history kept): a "
+        "preview unless --execute (run as an owner)",
+    )
+    downgrade_parser.add_argument("--execute", action="store_true")
+    downgrade_parser.set_defaults(func=cmd_db_downgrade)
     guard_parser = db_commands.add_parser(
         "guard",
         help="set the prevention guard's mode (run as an owner): enforce refuses a driver "

@@ -590,3 +590,58 @@ def test_a_ct4_without_the_projects_schema_is_named_so_at_every_door(
                 },
             )
             one_line_naming_upgrade(str(sensor(context).skip_message))
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_db_downgrade_takes_out_exactly_what_the_project_added(
+    installed: tuple[Engine, Planted, dict[str, Any], install.UpgradeReport],
+    module_databases: DatabaseFactory,
+    flavor_templates: FlavorTemplates,
+    flavor: str,
+) -> None:
+    """Installed, run and reviewed, then `db downgrade`: every object of the database is as it
+    was before the install (CT4's views with their own definitions again), but the audit
+    record (the quarantine's history, kept with every row) and the enum value PostgreSQL
+    cannot remove. A preview removes nothing."""
+    engine, _, ct4_before, _ = installed
+    run_fix(engine)
+    review.review(engine, "purge", driver_id="R07", reviewer="ana", notes="", execute=True)
+    if flavor == "subset":
+        pristine = module_databases.create_empty()
+        schema.create_ct4(pristine)
+    else:
+        pristine = module_databases.create("raw", template=flavor_templates(f"{flavor}_raw"))
+    objects_before = install._objects(pristine)
+    preview = install.downgrade(engine, execute=False)
+    assert install._objects(engine) > objects_before and preview.removed
+    report = install.downgrade(engine, execute=True)
+    assert report.removed == preview.removed
+    kept = install._objects(engine) - objects_before
+    history_objects = {
+        ("table", "canon.driver_orphan_quarantine_history"),
+        ("sequence", "canon.driver_orphan_quarantine_history_id_seq"),
+        ("index", "canon.driver_orphan_quarantine_history_pkey"),
+        ("index", "canon.driver_orphan_quarantine_history_driver_idx"),
+        ("index", "canon.driver_orphan_quarantine_history_run_idx"),
+    }
+    enum_value = {("enum value", "orphan_detected_reason.no_lead_has_events")}
+    if flavor == "subset":  # the project created the quarantine itself: the audit record stays
+        quarantine = {
+            ("table", "canon.driver_orphan_quarantine"),
+            ("index", "canon.driver_orphan_quarantine_pkey"),
+            ("type", "orphan_status"),
+            ("type", "orphan_detected_reason"),
+            *(("enum value", f"orphan_status.{s}") for s in (QUARANTINED, RELINKED, PURGED)),
+            ("enum value", "orphan_status.resolved_created_lead"),
+            *(
+                ("enum value", f"orphan_detected_reason.{reason}")
+                for reason in (NO_EVENTS, REPAIR_FAILED, LEGACY, "manual_detection")
+            ),
+        }
+        assert kept == history_objects | enum_value | quarantine
+    else:
+        assert kept == history_objects | enum_value
+        assert install._objects(pristine) - install._objects(engine) == set()
+    after = ct4_objects(engine)
+    assert after["views"] == ct4_before["views"] and after["functions"] == ct4_before["functions"]
+    assert CT4(engine).history("R07")  # the audit record, every row of it

@@ -120,3 +120,72 @@ def report_lines(report: UpgradeReport) -> list[str]:
     elif report.guard_mode is not None:
         lines.append(f"Prevention guard: {report.guard_mode} (`orphans-pipeline db status`).")
     return lines
+
+
+UNINSTALL_FILES = (
+    "uninstall/restore_ct4_views",
+    "uninstall/drop_project_ops_views",
+    "uninstall/drop_project_triggers",
+    "uninstall/drop_project_indexes",
+    "uninstall/drop_orphans_schema",
+    "uninstall/drop_dagster_schema",
+    "uninstall/drop_alembic_version_table",
+)
+
+
+@dataclass
+class DowngradeReport:
+    executed: bool
+    removed: dict[str, list[str]] = field(default_factory=dict)
+    restored_views: list[str] = field(default_factory=list)
+
+
+def downgrade(engine: Engine, *, execute: bool) -> DowngradeReport:
+    """Take the project out of CT4 (`orphans-pipeline db downgrade`): CT4's filtered views get
+    their own definition back; the project's views, triggers, indexes, functions, schemas
+    (orphans, dagster) and version table go. What stays: CT4's own objects as they were, the
+    quarantine table with its rows (adopted from CT4, or the audit record the project kept), its
+    history with every row, the value the project added to CT4's reason enum (PostgreSQL cannot
+    remove one), and the rows the runs and reviews wrote into CT4's tables (see
+    docs/operations.md, "How to undo"). Needs the project's current revision (`db upgrade`
+    first). One transaction; a preview rolls it back."""
+    # It knows what is CT4's from revision 0012's record (orphans.ct4_views).
+    schema.require_current(engine)
+    before = _objects(engine)
+    report = DowngradeReport(executed=execute)
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        views = sql.run(conn, "schema/select_ct4_views").mappings()
+        report.restored_views = [
+            str(view["view_name"]) for view in views if view["handling"] == "filtered"
+        ]
+        schema.run_files(conn, UNINSTALL_FILES)
+        rows = sql.run(conn, "schema/select_database_objects").mappings()
+        after = {(str(row["kind"]), str(row["name"])) for row in rows}
+        if execute:
+            transaction.commit()
+        else:
+            transaction.rollback()
+    removed: dict[str, list[str]] = defaultdict(list)
+    for kind, name in sorted(before - after):
+        removed[kind].append(name)
+    report.removed = dict(removed)
+    return report
+
+
+def downgrade_lines(report: DowngradeReport) -> list[str]:
+    verb = "Removed" if report.executed else "Would remove (a preview: run with --execute)"
+    total = sum(len(names) for names in report.removed.values())
+    lines = [f"{verb} {total} object(s) the project added:"]
+    for kind, names in report.removed.items():
+        lines.append(f"  {kind} ({len(names)}): {', '.join(names)}")
+    if report.restored_views:
+        lines.append(
+            "CT4's views given back their own definition: " + ", ".join(report.restored_views)
+        )
+    lines.append(
+        "Kept: CT4's objects, canon.driver_orphan_quarantine and its history (every row), the "
+        "value no_lead_has_events of orphan_detected_reason, and the rows runs and reviews "
+        'wrote (docs/operations.md, "Taking the project out of CT4").'
+    )
+    return lines
