@@ -5,7 +5,8 @@ location loads: Dagster finds `orphans_definitions` (`@dg.definitions`, its lazy
 calls it in each process that loads the location (the code server, a run worker), so each
 process decides with its own environment. The schedules' timezone is read there, as a string,
 because a schedule's `execution_timezone` takes no `EnvVar`; the resources get `dg.EnvVar`s
-(defs/resources.py), which Dagster resolves where they are set up.
+(defs/resources.py), which Dagster resolves where they are set up; they are sealed, so no
+run config can change them.
 
 `defs`, kept for the callers that name it (`launch.fix_job_definition`, for the in-process
 runs of the tests and the benchmark; the tests), is that load, built on each access of the
@@ -26,7 +27,7 @@ from orphans_pipeline.defs.claims import (
 )
 from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
 from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
-from orphans_pipeline.defs.resources import AlertTargets, CT4Database
+from orphans_pipeline.defs.resources import AlertTargets, CT4Database, sealed
 from orphans_pipeline.defs.review import orphans_review_job
 from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
 
@@ -61,9 +62,12 @@ def build_definitions(
             cabinet_claims_daily_schedule(schedule_timezone),
         ],
         sensors=[*ALERT_SENSORS, orphans_dead_run_sensor],
+        # Sealed: no launch may repoint a resource (`resources.ct4.config.database_url`).
         resources={
-            "ct4": ct4 or CT4Database.from_environment(),
-            "alert_targets": alert_targets or AlertTargets.from_environment(),
+            "ct4": sealed(ct4 or CT4Database.from_environment()),
+            "alert_targets": sealed(alert_targets or AlertTargets.from_environment()),
+            # Dagster's default, whose `base_dir` a launch could otherwise move.
+            "io_manager": sealed(dg.FilesystemIOManager()),
         },
     )
 

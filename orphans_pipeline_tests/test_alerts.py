@@ -338,7 +338,7 @@ def review_run(engine: Engine, instance: dg.DagsterInstance, driver_id: str) -> 
     )
     config = {"action": "purge", "driver_id": driver_id, "reviewer": "t", "execute": True}
     result = job.execute_in_process(
-        run_config={"ops": {"apply_review_decision": {"config": config}}},
+        run_config=config,
         instance=instance,
         raise_on_error=False,
     )
