@@ -3,7 +3,9 @@
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,8 @@ if TYPE_CHECKING:  # the launch layer loads Dagster: only `fix` imports it, when
     from orphans_pipeline.launch import LaunchOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Interrupted by signal N: 128 + N, as a shell reports it (130 for SIGINT, 143 for SIGTERM).
+EXIT_SIGNAL_BASE = 128
 
 
 def _engine() -> Any:
@@ -409,22 +413,70 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM interrupt the command (KeyboardInterrupt), whatever it inherited;
+    the handlers it found are put back when it returns (the tests call `main`).
+
+    A command started in the background by a script inherits SIGINT ignored, and an ignored
+    signal stays ignored across exec: the code servers and the daemon it starts would then
+    ignore SIGINT, and SIGTERM too (Dagster's processes give SIGTERM SIGINT's handler), and
+    outlive it. A handler is reset to the default by exec, so they stop when told; and here
+    every `with` unwinds, stopping what the command started.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.saved: dict[int, Any] = {}
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        self.received = signum
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "_StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            self.saved = {signum: signal.signal(signum, self._interrupt) for signum in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+
+
+def _database_error(exc: BaseException) -> DBAPIError | None:
+    """The database error behind `exc`, if any (Dagster's storage wraps it in its own)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DBAPIError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    try:
-        if getattr(args, "starts_database", True):
-            # The explicit start: with DATABASE_URL unset, the embedded server (reused if up).
-            db.start_database()
-        return func(args)
-    except _known_errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
-    except Exception as exc:  # a database that cannot be reached, a missing schema, ...
-        if isinstance(exc, DBAPIError):
-            print(f"error: database: {str(exc.orig).strip()}", file=sys.stderr)
-            return EXIT_FAILED
-        raise
+    with _StopSignals() as stop:
+        try:
+            if getattr(args, "starts_database", True):
+                # The explicit start: with DATABASE_URL unset, the embedded server (reused if up).
+                db.start_database()
+            return func(args)
+        except _known_errors() as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
+        except KeyboardInterrupt:
+            signum = stop.received or signal.SIGINT
+            print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+            return EXIT_SIGNAL_BASE + signum
+        except Exception as exc:  # a database that cannot be reached, a missing schema, ...
+            database = _database_error(exc)
+            if database is not None:
+                print(f"error: database: {str(database.orig).strip()}", file=sys.stderr)
+                return EXIT_FAILED
+            raise
 
 
 def print_json(value: Any) -> None:

@@ -18,7 +18,7 @@ import os
 
 import dagster as dg
 
-from orphans_pipeline.defs import assets, checks
+from orphans_pipeline.defs import assets, checks, lifetime
 from orphans_pipeline.defs.alerts import ALERT_SENSORS
 from orphans_pipeline.defs.claims import (
     cabinet_claims_computed,
@@ -79,7 +79,11 @@ def schedule_timezone() -> str:
 
 @dg.definitions
 def orphans_definitions() -> dg.Definitions:
-    """The code location as the deployment configures it (workspace.yaml, `dg`)."""
+    """The code location as the deployment configures it (workspace.yaml, `dg`).
+
+    Loaded in a code server that a workspace started, it also makes sure that server ends
+    once its parent has (defs/lifetime.py)."""
+    lifetime.watch_parent()
     return build_definitions(schedule_timezone())
 
 
