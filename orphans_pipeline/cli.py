@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import db, demo, embedded, schema, settings, views
-from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import ACTION_OUTCOME, ReviewAction
 
 if TYPE_CHECKING:  # the launch layer loads Dagster: only `fix` imports it, when it runs
@@ -152,21 +151,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # The alerts link runs here, unless a public address was configured (a proxy, say).
     link_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     os.environ.setdefault("ORPHANS_DAGSTER_UI_URL", f"http://{link_host}:{args.port}")
-    bin_dir = os.path.dirname(sys.executable)
-    dg_cli = os.path.join(bin_dir, "dg")
-    if os.path.exists(dg_cli) and (instance.REPO_ROOT / "pyproject.toml").is_file():
-        # `dg dev` (dagster-dg-cli, a dev dependency) reads [tool.dg] in pyproject.toml.
-        target = ["--target-path", str(instance.REPO_ROOT), "--use-active-venv"]
-        command = [dg_cli, "dev", *target, "-h", args.host, "-p", str(args.port)]
-    else:
-        # An installed package (no checkout, no dg): the workspace.yaml shipped in the wheel.
-        workspace = str(shipped_path("workspace.yaml"))
-        command = [os.path.join(bin_dir, "dagster"), "dev", "-w", workspace]
-        command += ["-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
-    sys.stdout.flush()
-    os.execv(command[0], command)
-    return EXIT_OK  # not reached
+    print(f"DAGSTER_HOME={env['DAGSTER_HOME']}")
+    from orphans_pipeline.api import ui_server
+
+    return ui_server.serve(args.host, args.port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -389,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.set_defaults(func=cmd_serve)
 
     ui_parser = commands.add_parser(
-        "ui", help="start the Dagster UI (dg dev, or dagster dev without dagster-dg-cli)"
+        "ui", help="start the Dagster UI behind its login (and the daemon beside it)"
     )
     ui_parser.add_argument("--host", default="127.0.0.1")
     ui_parser.add_argument("--port", type=int, default=3000)

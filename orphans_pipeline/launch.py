@@ -48,6 +48,7 @@ __all__ = [
     "launch_fix_job",
     "reconcile",
     "settle_registry",
+    "stop_process_tree",
     "stop_processes",
     "wait_for_run",
     "workspace",
@@ -151,6 +152,18 @@ def _cancel_current_runs(context: Any) -> None:
                 LOG.warning("run %s: terminating it through the instance failed", run_id)
             with suppress(Exception):
                 location.client.cancel_execution(CancelExecutionRequest(run_id=run_id))
+
+
+def stop_process_tree(pid: int, grace_seconds: float) -> None:
+    """SIGTERM `pid`, then as `stop_processes`: its children of now are waited for and killed
+    with it, even once it has ended and left them to init."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+        root.terminate()
+    except psutil.Error:
+        return
+    stop_processes(tree, grace_seconds)
 
 
 def stop_processes(processes: list[psutil.Process], grace_seconds: float) -> None:

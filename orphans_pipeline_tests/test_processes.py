@@ -238,3 +238,74 @@ def test_only_a_heartbeat_watched_code_server_watches_its_parent() -> None:
     assert heartbeat_timeout(managed) is None
     assert heartbeat_timeout(["/venv/bin/dagster-daemon", "run"]) is None
     assert heartbeat_timeout(sys.argv) is None
+
+
+def daemons(session: int) -> list[psutil.Process]:
+    found = []
+    for proc in session_processes(session):
+        with contextlib.suppress(psutil.Error):
+            if "_daemon" in " ".join(proc.cmdline()):
+                found.append(proc)
+    return found
+
+
+def answers(base: str) -> bool:
+    import httpx
+
+    try:
+        reply = httpx.get(f"{base}/server_info", headers={"Authorization": "Bearer t"}, timeout=2)
+    except httpx.HTTPError:
+        return False
+    return reply.status_code == 200
+
+
+def started_ui(
+    module_databases: DatabaseFactory, tmp_path: Path
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """`orphans-pipeline ui` started in the background by a script, answering; the script, the
+    ui's pid and its log."""
+    from orphans_pipeline_tests.browser import free_port
+
+    engine = module_databases.create("ui")
+    storage = module_databases.create("ui_dagster", template="template0")
+    env = isolated_environment(tmp_path, engine, storage) | {"ORPHANS_API_TOKEN": "t"}
+    port = free_port()
+    log = tmp_path / "ui.log"
+    script = background([CLI, "ui", "--port", str(port)], env, log)
+    try:
+        ui = pid_of(log)
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}"), 180, "the UI answers")
+        wait_until(lambda: daemons(script.pid) and code_servers(script.pid), 120, "the daemon")
+    except BaseException:
+        for proc in session_processes(script.pid):
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        raise
+    return script, ui, log
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_ui_in_the_background_stops_on_a_signal_with_everything_it_started(
+    module_databases: DatabaseFactory, tmp_path: Path, signum: int
+) -> None:
+    """The UI, its code server, the daemon and the daemon's code server: a script's background
+    `orphans-pipeline ui` told to stop (SIGTERM, or SIGINT, which the shell had it ignore)
+    ends, and all of them with it."""
+    script, ui, log = started_ui(module_databases, tmp_path)
+    with killed_afterwards(script):
+        os.kill(ui, signum)
+        assert script.wait(timeout=120) == 128 + signum, log.read_text()[-3000:]
+        left = wait_for_none(script.pid, 60)
+        assert left == [], describe(left)
+
+
+def test_ui_killed_outright_leaves_nothing_behind(
+    module_databases: DatabaseFactory, tmp_path: Path
+) -> None:
+    """SIGKILL gives the UI no chance to stop anything: the kernel tells the daemon (it then
+    stops its own code server), and the UI's code server ends by its heartbeat."""
+    script, ui, _ = started_ui(module_databases, tmp_path)
+    with killed_afterwards(script):
+        os.kill(ui, signal.SIGKILL)
+        left = wait_for_none(script.pid, 150)
+        assert left == [], describe(left)
