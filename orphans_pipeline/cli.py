@@ -166,7 +166,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(ApiSettings.from_env().serving_on(args.host))
     print(f"Review page on http://{args.host}:{args.port}/orphans, API docs on /docs")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # Server.run, not uvicorn.run (which swallows the interrupt): stopped by a signal, `serve`
+    # exits 128 + N as the other commands do, once the app has shut down.
+    uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info")).run()
     return EXIT_OK
 
 

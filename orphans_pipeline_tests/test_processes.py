@@ -309,3 +309,56 @@ def test_ui_killed_outright_leaves_nothing_behind(
         os.kill(ui, signal.SIGKILL)
         left = wait_for_none(script.pid, 150)
         assert left == [], describe(left)
+
+
+def test_serve_stopped_mid_run_cancels_its_run_and_leaves_nothing(
+    module_databases: DatabaseFactory, admin_url: str, tmp_path: Path
+) -> None:
+    """The API's `run-fix` run in progress when `serve` is told to stop (SIGTERM, from a
+    script's background): the run is cancelled with nothing written, `serve` ends, and so do
+    its code server and the run worker."""
+    import httpx
+
+    from orphans_pipeline_tests.browser import free_port
+
+    engine = module_databases.create("served")
+    demo.load_demo_data(engine, 200, seed=43)
+    storage = module_databases.create("served_dagster", template="template0")
+    env = isolated_environment(tmp_path, engine, storage)
+    env |= {
+        faults.FAULT_ENV: "before_commit",
+        faults.ACTION_ENV: "pause",
+        "ORPHANS_API_TOKEN": "t",
+        "ENABLE_ORPHANS_FIX": "true",
+    }
+    before = snapshot(engine, TABLES)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/v1/identity/orphans"
+    log = tmp_path / "serve.log"
+    script = background([CLI, "serve", "--port", str(port)], env, log)
+    with killed_afterwards(script):
+        serve = pid_of(log)
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{base}/metrics", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, 120, "serve answers")
+        started = httpx.post(
+            f"{base}/run-fix",
+            json={"execute": True},
+            headers={"Authorization": "Bearer t"},
+            timeout=120,
+        )
+        assert started.status_code == 202, started.text
+        wait_until(lambda: lock_holder_present(engine, admin_url), 120, "the run mid-way")
+        os.kill(serve, signal.SIGTERM)
+        assert script.wait(timeout=120) == 128 + signal.SIGTERM, log.read_text()[-3000:]
+        left = wait_for_none(script.pid, 60)
+        assert left == [], describe(left)
+    assert snapshot(engine, TABLES) == before
+    [run] = runs_in(env)
+    assert run.run_id == started.json()["run_id"]
+    assert run.status == dg.DagsterRunStatus.CANCELED
