@@ -25,9 +25,9 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, quote, urlsplit
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orphans_pipeline.api.security import AllowedHosts
@@ -228,20 +228,17 @@ class UiFront:
             await self.app(scope, receive, send)
 
     def _credentials(self, headers: dict[str, str]) -> str | None:
-        """ "bearer" or "cookie" when the request proves the token, else None."""
+        """How the request proves the token ("bearer" or "cookie"), if it does."""
         token = self.settings.token
         if token is None:
             return None
         scheme, _, given = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and given and _same_token(given.strip(), token):
             return "bearer"
-        cookies: SimpleCookie = SimpleCookie()
-        try:
-            cookies.load(headers.get("cookie", ""))
-        except Exception:  # a malformed Cookie header proves nothing
-            return None
-        session = cookies.get(SESSION_COOKIE)
-        if session is not None and session_valid(token, session.value):
+        # Starlette's lenient parser: another application's odd cookie on the same host must
+        # not hide this one (the standard library's parser stops at the first it dislikes).
+        session = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
+        if session_valid(token, session):
             return "cookie"
         return None
 
