@@ -32,7 +32,8 @@ run: $(STAMP)
 	$(BIN)/orphans-pipeline fix
 	$(BIN)/orphans-pipeline fix --execute
 	@echo
-	@echo "Both runs are in the Dagster UI: run 'make ui' and open http://127.0.0.1:3000/runs"
+	@echo "Both runs are in the Dagster UI: run 'ORPHANS_API_TOKEN=<a secret> make ui', open"
+	@echo "http://127.0.0.1:3000/runs and log in with that secret"
 
 ## make test: the whole suite against a real PostgreSQL (embedded, or TEST_DATABASE_URL).
 test: $(STAMP)
@@ -48,7 +49,8 @@ lint: $(STAMP)
 		DAGSTER_HOME=$$tmp $(BIN)/dg check defs --use-active-venv; \
 		status=$$?; rm -rf $$tmp; exit $$status
 
-## make ui: `dg dev` (webserver + daemon) on http://127.0.0.1:3000, through the CLI's `ui`.
+## make ui: the Dagster UI on http://127.0.0.1:3000 behind its login (ORPHANS_API_TOKEN), and
+## the daemon, through the CLI's `ui`: `ORPHANS_API_TOKEN=dev-secret make ui`, log in with it.
 ui: $(STAMP)
 	$(BIN)/orphans-pipeline ui
 

@@ -3,7 +3,9 @@
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -11,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import db, demo, embedded, guard, install, schema, settings, views
-from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import ACTION_OUTCOME, ReviewAction
 
 if TYPE_CHECKING:  # the launch layer loads Dagster: only `fix` imports it, when it runs
     from orphans_pipeline.launch import LaunchOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Interrupted by signal N: 128 + N, as a shell reports it (130 for SIGINT, 143 for SIGTERM).
+EXIT_SIGNAL_BASE = 128
 
 
 def _engine() -> Any:
@@ -187,21 +190,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # The alerts link runs here, unless a public address was configured (a proxy, say).
     link_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     os.environ.setdefault("ORPHANS_DAGSTER_UI_URL", f"http://{link_host}:{args.port}")
-    bin_dir = os.path.dirname(sys.executable)
-    dg_cli = os.path.join(bin_dir, "dg")
-    if os.path.exists(dg_cli) and (instance.REPO_ROOT / "pyproject.toml").is_file():
-        # `dg dev` (dagster-dg-cli, a dev dependency) reads [tool.dg] in pyproject.toml.
-        target = ["--target-path", str(instance.REPO_ROOT), "--use-active-venv"]
-        command = [dg_cli, "dev", *target, "-h", args.host, "-p", str(args.port)]
-    else:
-        # An installed package (no checkout, no dg): the workspace.yaml shipped in the wheel.
-        workspace = str(shipped_path("workspace.yaml"))
-        command = [os.path.join(bin_dir, "dagster"), "dev", "-w", workspace]
-        command += ["-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
-    sys.stdout.flush()
-    os.execv(command[0], command)
-    return EXIT_OK  # not reached
+    print(f"DAGSTER_HOME={env['DAGSTER_HOME']}")
+    from orphans_pipeline.api import ui_server
+
+    return ui_server.serve(args.host, args.port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -216,6 +208,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         unset = " (ORPHANS_API_TOKEN is not set: every read is refused)"
         print(f"Reads need the token{'' if api_settings.api_token else unset}")
     sys.stdout.flush()
+    # uvicorn.Server.run, not uvicorn.run (which swallows the interrupt): stopped by a signal,
+    # `serve` exits 128 + N as the other commands do, once the app has shut down.
     server.serve(app, api_settings, args.host, args.port)
     return EXIT_OK
 
@@ -445,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.set_defaults(func=cmd_serve)
 
     ui_parser = commands.add_parser(
-        "ui", help="start the Dagster UI (dg dev, or dagster dev without dagster-dg-cli)"
+        "ui", help="start the Dagster UI behind its login (and the daemon beside it)"
     )
     ui_parser.add_argument("--host", default="127.0.0.1")
     ui_parser.add_argument("--port", type=int, default=3000)
@@ -469,25 +463,71 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM interrupt the command (KeyboardInterrupt), whatever it inherited;
+    the handlers it found are put back when it returns (the tests call `main`).
+
+    A command started in the background by a script inherits SIGINT ignored, and an ignored
+    signal stays ignored across exec: the code servers and the daemon it starts would then
+    ignore SIGINT, and SIGTERM too (Dagster's processes give SIGTERM SIGINT's handler), and
+    outlive it. A handler is reset to the default by exec, so they stop when told; and here
+    every `with` unwinds, stopping what the command started.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.saved: dict[int, Any] = {}
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        self.received = signum
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "_StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            self.saved = {signum: signal.signal(signum, self._interrupt) for signum in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+
+
+def _database_error(exc: BaseException) -> DBAPIError | None:
+    """The database error behind `exc`, if any (Dagster's storage wraps it in its own)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DBAPIError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    try:
-        if getattr(args, "starts_database", True):
-            # The explicit start: with DATABASE_URL unset, the embedded server (reused if up).
-            db.start_database()
-        return func(args)
-    except _known_errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
-    except Exception as exc:  # a database that cannot be reached, a missing schema, ...
-        if isinstance(exc, DBAPIError):
-            print(
-                f"error: database: {schema.database_problem(_engine_or_none(), exc)}",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        raise
+    with _StopSignals() as stop:
+        try:
+            if getattr(args, "starts_database", True):
+                # The explicit start: with DATABASE_URL unset, the embedded server (reused if up).
+                db.start_database()
+            return func(args)
+        except _known_errors() as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
+        except KeyboardInterrupt:
+            signum = stop.received or signal.SIGINT
+            print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+            return EXIT_SIGNAL_BASE + signum
+        except Exception as exc:  # a database that cannot be reached, a missing schema, ...
+            database = _database_error(exc)
+            if database is not None:
+                problem = schema.database_problem(_engine_or_none(), database)
+                print(f"error: database: {problem}", file=sys.stderr)
+                return EXIT_FAILED
+            raise
 
 
 def print_json(value: Any) -> None:

@@ -5,7 +5,8 @@ location loads: Dagster finds `orphans_definitions` (`@dg.definitions`, its lazy
 calls it in each process that loads the location (the code server, a run worker), so each
 process decides with its own environment. The schedules' timezone is read there, as a string,
 because a schedule's `execution_timezone` takes no `EnvVar`; the resources get `dg.EnvVar`s
-(defs/resources.py), which Dagster resolves where they are set up.
+(defs/resources.py), which Dagster resolves where they are set up; they are sealed, so no
+run config can change them.
 
 `defs`, kept for the callers that name it (`launch.fix_job_definition`, for the in-process
 runs of the tests and the benchmark; the tests), is that load, built on each access of the
@@ -17,7 +18,7 @@ import os
 
 import dagster as dg
 
-from orphans_pipeline.defs import assets, checks
+from orphans_pipeline.defs import assets, checks, lifetime
 from orphans_pipeline.defs.alerts import ALERT_SENSORS
 from orphans_pipeline.defs.claims import (
     cabinet_claims_computed,
@@ -26,7 +27,7 @@ from orphans_pipeline.defs.claims import (
 )
 from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
 from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
-from orphans_pipeline.defs.resources import AlertTargets, CT4Database
+from orphans_pipeline.defs.resources import AlertTargets, CT4Database, sealed
 from orphans_pipeline.defs.review import orphans_review_job
 from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
 
@@ -62,9 +63,12 @@ def build_definitions(
             cabinet_claims_daily_schedule(schedule_timezone),
         ],
         sensors=[*ALERT_SENSORS, orphans_dead_run_sensor],
+        # Sealed: no launch may repoint a resource (`resources.ct4.config.database_url`).
         resources={
-            "ct4": ct4 or CT4Database.from_environment(),
-            "alert_targets": alert_targets or AlertTargets.from_environment(),
+            "ct4": sealed(ct4 or CT4Database.from_environment()),
+            "alert_targets": sealed(alert_targets or AlertTargets.from_environment()),
+            # Dagster's default, whose `base_dir` a launch could otherwise move.
+            "io_manager": sealed(dg.FilesystemIOManager()),
         },
     )
 
@@ -76,7 +80,11 @@ def schedule_timezone() -> str:
 
 @dg.definitions
 def orphans_definitions() -> dg.Definitions:
-    """The code location as the deployment configures it (workspace.yaml, `dg`)."""
+    """The code location as the deployment configures it (workspace.yaml, `dg`).
+
+    Loaded in a code server that a workspace started, it also makes sure that server ends
+    once its parent has (defs/lifetime.py)."""
+    lifetime.watch_parent()
     return build_definitions(schedule_timezone())
 
 

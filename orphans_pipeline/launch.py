@@ -14,15 +14,17 @@ closes what dead workers left: a run whose worker is gone is reported failed to 
 and closed in `orphans.runs`, so it never blocks the next one.
 """
 
+import logging
 import os
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
+import psutil
 from sqlalchemy import Engine
 
 from orphans_pipeline.core import db, fix, runs, schema
@@ -46,12 +48,17 @@ __all__ = [
     "launch_fix_job",
     "reconcile",
     "settle_registry",
+    "stop_process_tree",
+    "stop_processes",
     "wait_for_run",
     "workspace",
 ]
 
+LOG = logging.getLogger(__name__)
 LOCATION = "orphans_pipeline"
 POLL_SECONDS = 0.5
+# How long a code server told to shut down (its runs cancelled) may take before it is killed.
+SHUTDOWN_GRACE_SECONDS = 30.0
 
 
 @dataclass
@@ -79,15 +86,106 @@ def run_config_for(execute: bool, limit: int | None, output_dir: str | None) -> 
 
 
 @contextmanager
-def workspace(instance: dg.DagsterInstance) -> Iterator[Any]:
-    """The workspace of workspace.yaml (its code location served by a gRPC server process)."""
+def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
+    """The workspace of workspace.yaml (its code location served by a gRPC server process).
+
+    Whichever way the block is left (its end, an error, Ctrl-C, SIGTERM), what the workspace
+    started ends with it: the runs still executing in its code server are cancelled (Dagster's
+    terminate: an execute rolls back), the server is told to shut down, and whatever of it is
+    left after SHUTDOWN_GRACE_SECONDS is killed with its children. That last step matters:
+    a code server whose instance storage vanished never finishes Dagster's shutdown (its
+    clean-up thread dies on the lost database) and would otherwise run for ever.
+    """
     from dagster._core.workspace.context import WorkspaceProcessContext
     from dagster._core.workspace.load_target import WorkspaceFileTarget
 
-    with WorkspaceProcessContext(
-        instance, WorkspaceFileTarget(paths=[str(shipped_path("workspace.yaml"))])
-    ) as ctx:
-        yield ctx
+    started_before = {child.pid for child in psutil.Process().children()}
+    context = WorkspaceProcessContext(
+        instance, WorkspaceFileTarget(paths=[str(shipped_path("workspace.yaml"))]), **options
+    )
+    try:
+        yield context
+    finally:
+        servers = [
+            child
+            for child in psutil.Process().children()
+            if child.pid not in started_before and _is_code_server(child)
+        ]
+        try:
+            _cancel_current_runs(context)
+        finally:
+            try:
+                context.__exit__(None, None, None)
+            finally:
+                stop_processes(servers, SHUTDOWN_GRACE_SECONDS)
+
+
+def _is_code_server(process: psutil.Process) -> bool:
+    try:
+        command = process.cmdline()
+    except psutil.Error:
+        return False
+    return any(command[i : i + 2] == ["api", "grpc"] for i in range(len(command)))
+
+
+def _cancel_current_runs(context: Any) -> None:
+    """Terminate the runs each code server is executing, as the UI's Terminate does (the run
+    ends CANCELED); where the instance storage cannot be reached, ask the server over gRPC
+    alone, which needs no database."""
+    from dagster._core.remote_representation.code_location import GrpcServerCodeLocation
+    from dagster._grpc.types import CancelExecutionRequest
+
+    for entry in context.get_current_workspace().code_location_entries.values():
+        location = entry.code_location
+        if not isinstance(location, GrpcServerCodeLocation):
+            continue
+        try:
+            run_ids = location.get_current_runs()
+        except Exception:  # an unreachable server is dealt with by stop_processes
+            LOG.warning("could not list the runs of %s", entry.origin.location_name, exc_info=True)
+            continue
+        for run_id in run_ids:
+            try:
+                if context.instance.run_launcher.terminate(run_id):
+                    continue
+            except Exception:
+                LOG.warning("run %s: terminating it through the instance failed", run_id)
+            with suppress(Exception):
+                location.client.cancel_execution(CancelExecutionRequest(run_id=run_id))
+
+
+def stop_process_tree(pid: int, grace_seconds: float) -> None:
+    """SIGTERM `pid`, then as `stop_processes`: its children of now are waited for and killed
+    with it, even once it has ended and left them to init."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+        root.terminate()
+    except psutil.Error:
+        return
+    stop_processes(tree, grace_seconds)
+
+
+def stop_processes(processes: list[psutil.Process], grace_seconds: float) -> None:
+    """Wait up to `grace_seconds` for `processes` to end by themselves, then kill what is left
+    of them and of their children (their run workers, the log tails of those)."""
+    _, alive = psutil.wait_procs(processes, timeout=grace_seconds)
+    doomed: list[psutil.Process] = []
+    for process in alive:
+        try:
+            doomed += [*process.children(recursive=True), process]
+        except psutil.Error:
+            continue
+    if doomed:
+        LOG.warning(
+            "killing %s: still running %.0f s after their shutdown was asked",
+            ", ".join(str(process.pid) for process in doomed),
+            grace_seconds,
+        )
+    for process in doomed:
+        with suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(doomed, timeout=10)
 
 
 def create_and_launch(

@@ -380,7 +380,7 @@ def review_run(engine: Engine, instance: dg.DagsterInstance, driver_id: str) -> 
     )
     config = {"action": "purge", "driver_id": driver_id, "reviewer": "t", "execute": True}
     result = job.execute_in_process(
-        run_config={"ops": {"apply_review_decision": {"config": config}}},
+        run_config=config,
         instance=instance,
         raise_on_error=False,
     )
@@ -438,8 +438,8 @@ def test_an_alert_with_no_target_is_recorded_as_logged(
     ]
 
 
-class Exec(Exception):
-    """Raised instead of replacing the process: what `ui` would run, with which environment."""
+class Served(Exception):
+    """Raised instead of serving: where `ui` would serve, with which environment."""
 
 
 @pytest.mark.parametrize(
@@ -457,20 +457,20 @@ def test_the_ui_command_links_alerts_to_the_address_it_serves(
     preset: str | None,
     expected: str,
 ) -> None:
+    from orphans_pipeline.api import ui_server
+
     if preset:
         monkeypatch.setenv("ORPHANS_DAGSTER_UI_URL", preset)
     else:
         monkeypatch.delenv("ORPHANS_DAGSTER_UI_URL", raising=False)
 
-    def capture(path: str, command: list[str]) -> None:
-        raise Exec(command, os.environ["ORPHANS_DAGSTER_UI_URL"])
+    def capture(bind: str, port: int) -> int:
+        # The daemon the UI starts inherits this environment: the sensors link runs there.
+        raise Served(bind, port, os.environ["ORPHANS_DAGSTER_UI_URL"])
 
-    monkeypatch.setattr(os, "execv", capture)
-    with pytest.raises(Exec) as ran:
+    monkeypatch.setattr(ui_server, "serve", capture)
+    with pytest.raises(Served) as ran:
         cli.main(["ui", "--host", host, "--port", "3456"])
-    command, link = ran.value.args
-    assert link == expected
-    assert command[1] == "dev" and command[-4:] == ["-h", host, "-p", "3456"]
-    assert Path(command[0]).name == "dg"  # dagster-dg-cli is installed with the dev extras
+    assert ran.value.args == (host, 3456, expected)
     with dg.build_resources({"alert_targets": AlertTargets.from_environment()}) as built:
         assert built.alert_targets.settings().run_url("R1") == f"{expected}/runs/R1"

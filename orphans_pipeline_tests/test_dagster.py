@@ -201,13 +201,7 @@ def test_a_stale_schema_fails_fast_in_every_path(
         build_definitions()
         .resolve_job_def(orphans_review_job.name)
         .execute_in_process(
-            run_config={
-                "ops": {
-                    "apply_review_decision": {
-                        "config": {"action": "purge", "driver_id": "Q1", "reviewer": "ana"}
-                    }
-                }
-            },
+            run_config={"action": "purge", "driver_id": "Q1", "reviewer": "ana"},
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )

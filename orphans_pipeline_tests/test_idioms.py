@@ -1,17 +1,21 @@
 """The Dagster idioms of the code location: deployment settings reach the resources as EnvVars
 resolved where the resources are set up; importing the code location reads no environment; the
-run's liveness session is held by its executor, whatever process each step runs in."""
+run's liveness session is held by its executor, whatever process each step runs in; run config
+is plain data that reads no variable and configures no resource."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import psycopg
 import pytest
+from dagster._serdes import serialize_value
 from sqlalchemy import Engine
 
 from orphans_pipeline import launch
@@ -274,3 +278,122 @@ def test_a_run_whose_liveness_session_cannot_open_stops_before_any_step(
         ]
     assert runs.get_run(fresh_engine, result.run_id) is None
     assert snapshot(fresh_engine, TABLES) == before
+
+
+# --- launch config is data, not a door ---------------------------------------------------------
+
+
+def env_taking_paths(config_type: Any, path: str = "") -> list[str]:
+    """Where a run config schema takes `{env: NAME}` (Dagster's StringSource, IntSource and
+    BoolSource are a scalar or a one-key `env` selector)."""
+    from dagster._config import ConfigTypeKind
+
+    found: list[str] = []
+    kind = config_type.kind
+    if kind == ConfigTypeKind.SCALAR_UNION:
+        selector = config_type.non_scalar_type
+        if selector.kind == ConfigTypeKind.SELECTOR and "env" in selector.fields:
+            found.append(path)
+        found += env_taking_paths(selector, path)
+    elif kind in (
+        ConfigTypeKind.STRICT_SHAPE,
+        ConfigTypeKind.PERMISSIVE_SHAPE,
+        ConfigTypeKind.SELECTOR,
+    ):
+        for name, field in config_type.fields.items():
+            found += env_taking_paths(field.config_type, f"{path}.{name}")
+    elif kind in (ConfigTypeKind.NONEABLE, ConfigTypeKind.ARRAY, ConfigTypeKind.MAP):
+        found += env_taking_paths(config_type.inner_type, f"{path}[]")
+    return found
+
+
+def every_job() -> list[dg.JobDefinition]:
+    """Every job a launch can name, the asset graph's own (`__ASSET_JOB`, what "Materialize"
+    launches) included."""
+    from orphans_pipeline import definitions
+
+    return list(definitions.defs.get_repository_def().get_all_jobs())
+
+
+def test_no_run_config_field_reads_a_variable_or_configures_a_resource() -> None:
+    jobs = every_job()
+    assert {"orphans_fix_job", "orphans_review_job", "__ASSET_JOB"} <= {job.name for job in jobs}
+    for job in jobs:
+        schema = job.run_config_schema.config_type
+        assert env_taking_paths(schema) == [], job.name
+        resources = schema.fields.get("resources")
+        for key, field in (resources.config_type.fields if resources else {}).items():
+            config = field.config_type.fields.get("config")
+            assert config is None or config.config_type.fields == {}, f"{job.name}: {key}"
+
+
+DECISION = {"action": "purge", "driver_id": "Q1", "reviewer": "ana"}
+
+
+def test_the_review_job_refuses_env_in_any_field() -> None:
+    from orphans_pipeline import definitions
+
+    job = definitions.defs.resolve_job_def("orphans_review_job")
+    for field in ("driver_id", "reviewer", "notes", "source_table", "source_pk", "execute"):
+        config = {**DECISION, field: {"env": "DATABASE_URL"}}
+        with pytest.raises(dg.DagsterInvalidConfigError) as refused:
+            dg.validate_run_config(job, config)
+        message = str(refused.value)
+        assert f"root:{field}" in message and "is not valid for expected type" in message
+
+
+def test_no_launch_repoints_a_resource() -> None:
+    elsewhere = {"ct4": {"config": {"database_url": "postgresql://attacker@elsewhere/ct4"}}}
+    base = {"orphans_review_job": DECISION}
+    for job in every_job():
+        config = {**base.get(job.name, {}), "resources": elsewhere}
+        with pytest.raises(dg.DagsterInvalidConfigError) as refused:
+            dg.validate_run_config(job, config)
+        assert "resources" in str(refused.value) or "database_url" in str(refused.value)
+
+
+def logged_text(instance: dg.DagsterInstance) -> list[str]:
+    """Every event of every run of the instance, serialized whole (messages and metadata)."""
+    return [
+        serialize_value(record)
+        for run in instance.get_runs()
+        for record in instance.all_logs(run.run_id)
+    ]
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_the_run_log_never_shows_a_database_url(
+    fresh_engine: Engine, dagster_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The launchpad probe of the issue (the reviewer set to `{env: …}`, in the review job's
+    config shape of before and of now) is refused, and the runs that do happen (an execute, a
+    review) log neither the storage URL nor the CT4 one."""
+    from sqlalchemy import text
+
+    from orphans_pipeline import definitions
+
+    demo.load_demo_data(fresh_engine, 100, seed=8)
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    secrets = [os.environ["ORPHANS_DAGSTER_STORAGE_URL"], os.environ["DATABASE_URL"]]
+    job = definitions.defs.resolve_job_def("orphans_review_job")
+    with dg.DagsterInstance.get() as instance:
+        assert launch.execute_in_this_process(execute=True, instance=instance).success
+        with fresh_engine.connect() as conn:
+            driver = conn.execute(
+                text(
+                    "select driver_id from canon.driver_orphan_quarantine "
+                    "where status = 'quarantined' order by driver_id limit 1"
+                )
+            ).scalar_one()
+        decision = {**DECISION, "driver_id": driver, "execute": True}
+        probe = {**decision, "reviewer": {"env": "ORPHANS_DAGSTER_STORAGE_URL"}}
+        for config in (probe, {"ops": {"apply_review_decision": {"config": probe}}}):
+            with contextlib.suppress(dg.DagsterInvalidConfigError):
+                job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
+        for secret in secrets:
+            assert not [entry for entry in logged_text(instance) if secret in entry]
+        assert job.execute_in_process(run_config=decision, instance=instance).success
+        logged = logged_text(instance)
+    assert len(logged) > 20
+    for secret in secrets:
+        assert not [entry for entry in logged if secret in entry]

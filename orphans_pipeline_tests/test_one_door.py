@@ -263,10 +263,7 @@ def test_the_launchpad_review_job_works_under_the_documented_privileges(
     with dg.DagsterInstance.get() as instance:
         for action, driver in (("purge", first), ("create-lead", second)):
             config = {"action": action, "driver_id": driver, "reviewer": "ana", "execute": True}
-            result = job.execute_in_process(
-                run_config={"ops": {"apply_review_decision": {"config": config}}},
-                instance=instance,
-            )
+            result = job.execute_in_process(run_config=config, instance=instance)
             assert result.success
     with reviewer.connect() as conn:
         statuses = dict(

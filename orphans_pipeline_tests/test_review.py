@@ -318,12 +318,12 @@ def test_review_job_from_the_launchpad(ct4: CT4) -> None:
     config = {"action": "purge", "driver_id": "Q1", "reviewer": "ana", "notes": "phantom"}
     before = snapshot(ct4.engine, TABLES)
     preview = job.execute_in_process(
-        run_config={"ops": {"apply_review_decision": {"config": config}}},
+        run_config=config,
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert preview.success and snapshot(ct4.engine, TABLES) == before
     applied = job.execute_in_process(
-        run_config={"ops": {"apply_review_decision": {"config": {**config, "execute": True}}}},
+        run_config={**config, "execute": True},
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert applied.success

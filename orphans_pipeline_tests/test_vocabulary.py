@@ -4,7 +4,6 @@ SQL files, and the Dagster code location. A member added on one side only fails 
 import re
 import uuid
 from pathlib import Path
-from typing import get_args
 
 import yaml
 from sqlalchemy import Engine, text
@@ -178,10 +177,12 @@ def test_asset_check_and_job_names_are_the_code_locations() -> None:
 
 
 def test_the_launchpad_review_actions_are_review_action() -> None:
-    """The review job's config spells the actions as a Literal (Dagster would take an Enum by
-    its member names): it must hold exactly ReviewAction's values."""
-    annotation = ReviewConfig.model_fields["action"].annotation
-    assert set(get_args(annotation)) == {member.value for member in ReviewAction}
+    """The review job's config spells the actions by ReviewAction's values (`create-lead`),
+    not its member names (CREATE_LEAD)."""
+    config_type = ReviewConfig.SCHEMA["action"].config_type
+    assert {value.config_value for value in config_type.enum_values} == {
+        member.value for member in ReviewAction
+    }
 
 
 def test_the_run_queue_limits_the_pipeline_tag_every_orphans_job_carries() -> None:

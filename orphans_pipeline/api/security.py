@@ -138,6 +138,9 @@ class AllowedHosts:
                         "this server does not answer to that Host name "
                         "(the operator lists its names in ORPHANS_API_ALLOWED_HOSTS)",
                     )
+                else:
+                    # Closed before it is accepted: the handshake is refused (403).
+                    await send({"type": "websocket.close", "code": 1008})
                 return
         await self.app(scope, receive, send)
 

@@ -41,15 +41,15 @@ def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
     owners=OWNERS,
     tags={"domain": "ct4_identity", "layer": "staging"},
     metadata=table_metadata("orphans.run_candidates"),
+    config_schema=FixConfig.SCHEMA,
     description=(
         "Orphan drivers found this run: driver links whose person has no lead link (purged "
         "drivers excepted), plus every quarantine row still `quarantined`, re-evaluated each "
         "run. Staged in orphans.run_candidates; `limit` takes the first N by driver_id."
     ),
 )
-def detected_orphans(
-    context: dg.AssetExecutionContext, config: FixConfig, ct4: CT4Database
-) -> dg.MaterializeResult:
+def detected_orphans(context: dg.AssetExecutionContext, ct4: CT4Database) -> dg.MaterializeResult:
+    config = FixConfig.of(context.op_config)
     options = _options(config, ct4)
     output_dir = options.validated_output_dir()
     engine = ct4.ready_engine()
@@ -134,11 +134,16 @@ DRIVER_ORPHAN_QUARANTINE = dg.AssetSpec(
 )
 
 
-@dg.multi_asset(specs=[RELINKED_LINKS, DRIVER_ORPHAN_QUARANTINE], can_subset=False)
+@dg.multi_asset(
+    specs=[RELINKED_LINKS, DRIVER_ORPHAN_QUARANTINE],
+    can_subset=False,
+    config_schema=FixConfig.SCHEMA,
+)
 def apply_orphan_fixes(
-    context: dg.AssetExecutionContext, config: FixConfig, ct4: CT4Database
+    context: dg.AssetExecutionContext, ct4: CT4Database
 ) -> Iterator[dg.MaterializeResult]:
     """Plan, and for an execute write, links + quarantine + history in one transaction."""
+    config = FixConfig.of(context.op_config)
     engine = ct4.engine()
     options = _options(config, ct4)
     applied = fix.apply_run(

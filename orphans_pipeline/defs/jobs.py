@@ -97,12 +97,10 @@ class RegistryClosingExecutor(Executor):
 
 def _run_engine(plan_context: Any, stack: ExitStack) -> Engine:
     """The engine of the run's `ct4` resource, built as its steps build it: the job's resource
-    definition (EnvVars resolved here, in the run worker) and the run config's part, if any."""
+    definition, sealed (no run config can change it), its EnvVars resolved here, in the run
+    worker."""
     resource = plan_context.job.get_definition().resource_defs["ct4"]
-    config = (plan_context.run_config.get("resources") or {}).get("ct4")
-    built = stack.enter_context(
-        dg.build_resources({"ct4": resource}, resource_config={"ct4": config} if config else None)
-    )
+    built = stack.enter_context(dg.build_resources({"ct4": resource}))
     ct4: CT4Database = built.ct4
     return ct4.engine()
 
@@ -171,16 +169,16 @@ def _op_config(values: dict[str, object]) -> dict[str, object]:
     }
 
 
-@dg.config_mapping
-def fix_run_config(config: FixConfig) -> dict[str, object]:
+@dg.config_mapping(config_schema=FixConfig.SCHEMA)
+def fix_run_config(values: dict[str, Any]) -> dict[str, object]:
     """One run config (execute, limit, output_dir) for the steps that read it."""
-    return _op_config(config.as_run_config())
+    return _op_config(FixConfig.of(values).as_run_config())
 
 
-@dg.config_mapping
-def dry_run_config(config: DryRunConfig) -> dict[str, object]:
+@dg.config_mapping(config_schema=DryRunConfig.SCHEMA)
+def dry_run_config(values: dict[str, Any]) -> dict[str, object]:
     """limit and output_dir; `execute` is always false."""
-    return _op_config(config.as_run_config())
+    return _op_config(DryRunConfig.of(values).as_run_config())
 
 
 orphans_fix_job = dg.define_asset_job(

@@ -6,12 +6,17 @@ and the value (a URL with a password, an SMTP login) never shows in run config o
 variable unset when the code location loads leaves the field at its default (the embedded
 server, no alert target...), because Dagster fails a run on an EnvVar whose variable is unset;
 each process that loads the code location (a run worker, the code server) decides with its
-own environment, and nothing reads the environment inside the resources' methods.
+own environment, and nothing reads the environment inside the resources' methods. The code
+location binds them `sealed`: no run config reaches them.
+
+The run configs take plain values (String, Int, Float, Bool), never `{env: NAME}`.
 """
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 from pydantic import Field
@@ -174,26 +179,51 @@ class AlertTargets(dg.ConfigurableResource):
         return timedelta(days=days)
 
 
-class FixConfig(dg.Config):
+# Run config is data typed by whoever launches a run (the launchpad, a schedule, the CLI), so
+# it takes plain values only. A Pythonic `dg.Config` field of type `str`, `int` or `bool`
+# becomes Dagster's StringSource, IntSource or BoolSource, which also take `{env: NAME}` and
+# so would read any variable of the code location (DATABASE_URL, the storage URL, a token)
+# into a run, its log and the history: these schemas use String, Int, Float and Bool instead.
+def _optional(kind: Any, description: str) -> dg.Field:
+    return dg.Field(
+        dg.Noneable(kind), default_value=None, is_required=False, description=description
+    )
+
+
+LIMIT_FIELD = _optional(dg.Int, "Take only the first N candidates (by driver_id)")
+OUTPUT_DIR_FIELD = _optional(dg.String, "Where reports go, inside ORPHANS_REPORTS_ROOT")
+
+
+@dataclass(frozen=True)
+class FixConfig:
     """The run config of orphans_fix_job (an execute unless `execute: false`)."""
 
-    execute: bool = Field(
-        default=True,
-        description=(
-            "Write links, quarantine rows and history. `false` is a dry run, kept for the CLI "
-            "and API; from the launchpad, run orphans_dry_run_job instead"
+    execute: bool = True
+    limit: int | None = None
+    output_dir: str | None = None
+    lock_wait_seconds: float | None = None
+
+    SCHEMA: ClassVar[dict[str, dg.Field]] = {
+        "execute": dg.Field(
+            dg.Bool,
+            default_value=True,
+            is_required=False,
+            description=(
+                "Write links, quarantine rows and history. `false` is a dry run, kept for the "
+                "CLI and API; from the launchpad, run orphans_dry_run_job instead"
+            ),
         ),
-    )
-    limit: int | None = Field(
-        default=None, description="Take only the first N candidates (by driver_id)"
-    )
-    output_dir: str | None = Field(
-        default=None, description="Where reports go, inside ORPHANS_REPORTS_ROOT"
-    )
-    lock_wait_seconds: float | None = Field(
-        default=None,
-        description="How long an execute waits for the pipeline's lock (default: the resource's)",
-    )
+        "limit": LIMIT_FIELD,
+        "output_dir": OUTPUT_DIR_FIELD,
+        "lock_wait_seconds": _optional(
+            dg.Float,
+            "How long an execute waits for the pipeline's lock (default: the resource's)",
+        ),
+    }
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> "FixConfig":
+        return cls(**values)
 
     def mode(self) -> str:
         # Plain text: it goes into Dagster metadata, whose serializer refuses enum members.
@@ -208,15 +238,47 @@ class FixConfig(dg.Config):
         }
 
 
-class DryRunConfig(dg.Config):
+@dataclass(frozen=True)
+class DryRunConfig:
     """The run config of orphans_dry_run_job: what an execute would do, nothing written."""
 
-    limit: int | None = Field(
-        default=None, description="Take only the first N candidates (by driver_id)"
-    )
-    output_dir: str | None = Field(
-        default=None, description="Where reports go, inside ORPHANS_REPORTS_ROOT"
-    )
+    limit: int | None = None
+    output_dir: str | None = None
+
+    SCHEMA: ClassVar[dict[str, dg.Field]] = {"limit": LIMIT_FIELD, "output_dir": OUTPUT_DIR_FIELD}
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> "DryRunConfig":
+        return cls(**values)
 
     def as_run_config(self) -> dict[str, Any]:
         return {"execute": False, "limit": self.limit, "output_dir": self.output_dir}
+
+
+def sealed(
+    resource: dg.ConfigurableResource | dg.ConfigurableIOManagerFactory,
+) -> dg.ResourceDefinition:
+    """`resource` as the code location binds it, with nothing a launch can set.
+
+    A ConfigurableResource bound as it is keeps its fields in the run config
+    (`resources.ct4.config.database_url`), so any launch could point the run at another
+    database or read a variable through `{env: …}`. Sealed, its run config is the empty
+    shape (any field is refused as unknown); Dagster still resolves the EnvVars the code
+    location gave it, and runs its setup and teardown, where the run or the sensor tick sets
+    it up.
+    """
+
+    def build(context: dg.InitResourceContext) -> Iterator[Any]:
+        with dg.build_resources({"sealed": resource}, instance=context.instance) as built:
+            yield built.sealed
+
+    description = (type(resource).__doc__ or "").strip().split("\n")[0] or None
+    if isinstance(resource, dg.ConfigurableIOManagerFactory):
+        # Dagster takes a generator here too (it enters it as for any resource); its stub
+        # names only a function returning the IO manager.
+        return dg.IOManagerDefinition(
+            resource_fn=build,  # type: ignore[arg-type]
+            config_schema={},
+            description=description,
+        )
+    return dg.ResourceDefinition(resource_fn=build, config_schema={}, description=description)

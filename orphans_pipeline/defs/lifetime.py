@@ -1,0 +1,94 @@
+"""A code server left without its parent ends, even where Dagster's own shutdown cannot.
+
+A workspace (the CLI's `fix`, the API, the UI, the daemon) starts its code server as
+`dagster api grpc --heartbeat --heartbeat-timeout N`: without a heartbeat for N seconds the
+server is meant to let its runs finish and exit. On the way, Dagster 1.13's server checks each
+finished run worker against the instance storage; when that storage is gone, its clean-up
+thread dies on the error and the server never exits (one was found running half an hour after
+its database was removed, ignoring SIGTERM). So, in such a server only, a thread watches the
+parent: once the parent is gone and no run worker of the server is left, for longer than the
+heartbeat timeout plus a margin, the process exits. A server with a live run worker waits for
+it, as Dagster does; a server started without `--heartbeat` (a deployment's own, whose parent
+may be a container's init) is never watched.
+"""
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+import psutil
+
+LOG = logging.getLogger(__name__)
+CHECK_SECONDS = 5.0
+# Beyond the heartbeat timeout: Dagster's own shutdown, when it works, is done well within it.
+MARGIN_SECONDS = 30.0
+# Dagster's default when `--heartbeat` comes without `--heartbeat-timeout`.
+DEFAULT_HEARTBEAT_SECONDS = 30.0
+
+_started = threading.Event()
+
+
+def heartbeat_timeout(argv: Sequence[str]) -> float | None:
+    """The heartbeat timeout of a heartbeat-watched code server's command line, None for any
+    other process (`python -m dagster api grpc …` and `dagster api grpc …` alike)."""
+    args = list(argv[1:])
+    if args[:2] != ["api", "grpc"] or "--heartbeat" not in args:
+        return None
+    if "--heartbeat-timeout" in args:
+        position = args.index("--heartbeat-timeout") + 1
+        try:
+            return float(args[position])
+        except (IndexError, ValueError):
+            return DEFAULT_HEARTBEAT_SECONDS
+    return DEFAULT_HEARTBEAT_SECONDS
+
+
+def watch_parent(argv: Sequence[str] | None = None) -> bool:
+    """In a heartbeat-watched code server, start the watch (once); say whether it runs."""
+    timeout = heartbeat_timeout(sys.argv if argv is None else argv)
+    if timeout is None:
+        return False
+    if not _started.is_set():
+        _started.set()
+        threading.Thread(
+            target=_watch,
+            args=(os.getppid(), timeout + MARGIN_SECONDS),
+            name="orphans-parent-watch",
+            daemon=True,
+        ).start()
+    return True
+
+
+def _has_run_worker() -> bool:
+    """Whether a child of this server still runs (a zombie is a worker that already ended;
+    multiprocessing's resource tracker is not a worker)."""
+    for child in psutil.Process().children():
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if "resource_tracker" in " ".join(child.cmdline()):
+                continue
+        except psutil.Error:
+            continue
+        return True
+    return False
+
+
+def _watch(parent: int, patience: float) -> None:
+    idle_since: float | None = None
+    while True:
+        time.sleep(CHECK_SECONDS)
+        if os.getppid() == parent or _has_run_worker():
+            idle_since = None
+            continue
+        idle_since = idle_since if idle_since is not None else time.monotonic()
+        if time.monotonic() - idle_since >= patience:
+            LOG.warning(
+                "code server %s: its parent %s is gone and it has no run left; exiting",
+                os.getpid(),
+                parent,
+            )
+            os._exit(0)
