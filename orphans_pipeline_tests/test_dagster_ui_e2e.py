@@ -34,7 +34,10 @@ from orphans_pipeline_tests.test_dagster import ASSETS
 
 CHECKS = {
     "ops_views": ("no_operational_orphans", "ops_views_exclude_quarantined_drivers"),
-    "driver_orphan_quarantine": ("quarantine_has_audit_trail",),
+    "driver_orphan_quarantine": (
+        "quarantine_has_audit_trail",
+        "no_driver_links_recorded_without_lead",
+    ),
 }
 
 
@@ -111,7 +114,7 @@ def logged_in(page: Any, base: str, *, required: bool = True) -> None:
 def test_asset_graph_shows_the_assets_and_passing_checks(webserver: str) -> None:
     with dg.DagsterInstance.get() as instance:
         outcome = launch_fix_job(execute=True, limit=None, output_dir=None, instance=instance)
-    assert outcome.succeeded and all(outcome.checks.values()) and len(outcome.checks) == 3
+    assert outcome.succeeded and all(outcome.checks.values()) and len(outcome.checks) == 4
 
     with browser_page() as page:
         logged_in(page, webserver)

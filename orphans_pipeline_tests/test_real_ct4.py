@@ -645,3 +645,50 @@ def test_db_downgrade_takes_out_exactly_what_the_project_added(
     after = ct4_objects(engine)
     assert after["views"] == ct4_before["views"] and after["functions"] == ct4_before["functions"]
     assert CT4(engine).history("R07")  # the audit record, every row of it
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engine) -> None:
+    """Some of CT4's views cost more than linear time to read; the leak check gives each of
+    CT4's views a time budget: one it could not read in time is named (`unverified`) and the
+    check does not pass (WARN), while a leak in a view it read stays an ERROR naming it."""
+    from orphans_pipeline.defs.checks import ops_views_exclude_quarantined_drivers
+    from orphans_pipeline.defs.resources import CT4Database
+    from orphans_pipeline_tests.conftest import url_of
+
+    ct4 = CT4(flavored_engine)
+    ct4.quarantine("LEAKY", ct4.driver("LEAKY"))
+    healthy = ct4.driver("HEALTHY")
+    ct4.link(healthy, CABINET, ct4.lead(CABINET))
+    with flavored_engine.begin() as conn:  # two views of CT4's own, as CT4 could add them
+        conn.execute(
+            text(
+                # A window over every row: no driver filter can enter it (as CT4's own).
+                "create view ops.v_ct4_slow as select driver_id from (select o.driver_id, "
+                "count(*) over () as n from ops.v_operational_drivers as o "
+                "cross join lateral (select pg_sleep(0.6)) as slow) as windowed"
+            )
+        )
+        conn.execute(text("create view ops.v_ct4_leaky as select driver_id from public.drivers"))
+        conn.execute(
+            text(
+                "insert into orphans.ct4_views (view_name) "
+                "values ('ops.v_ct4_slow'), ('ops.v_ct4_leaky')"
+            )
+        )
+    result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0.2)
+    assert result.details["unverified"] == ["ops.v_ct4_slow"]
+    assert result.details["per_view"] == {"ops.v_ct4_leaky": 1}
+    assert (result.passed, result.driver_ids) == (False, ["LEAKY"])
+    check = ops_views_exclude_quarantined_drivers(CT4Database(database_url=url_of(flavored_engine)))
+    assert (check.passed, check.severity.value) == (False, "ERROR")
+    with flavored_engine.begin() as conn:
+        conn.execute(text("drop view ops.v_ct4_leaky"))
+        conn.execute(text("delete from orphans.ct4_views where view_name = 'ops.v_ct4_leaky'"))
+    result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0.2)
+    assert (result.passed, result.count, result.details["unverified"]) == (
+        False,
+        0,
+        ["ops.v_ct4_slow"],
+    )
+    assert integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=5).passed

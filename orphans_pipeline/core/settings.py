@@ -86,6 +86,28 @@ class Settings:
         )
 
 
+# How long the leak check may read one of CT4's own views (README, Environment).
+LEAK_CHECK_VIEW_SECONDS = 60.0
+
+
+def leak_check_view_seconds() -> float:
+    """ORPHANS_LEAK_CHECK_VIEW_SECONDS: the time budget of the leak check for each of CT4's own
+    views (some of CT4's views cost more than linear time to read)."""
+    raw = os.environ.get("ORPHANS_LEAK_CHECK_VIEW_SECONDS")
+    if not raw:
+        return LEAK_CHECK_VIEW_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 86400:
+        raise ConfigError(
+            f"ORPHANS_LEAK_CHECK_VIEW_SECONDS={raw!r}: give a number of seconds over 0 and at "
+            "most 86400"
+        )
+    return seconds
+
+
 def load() -> Settings:
     """The settings as the environment holds them now."""
     return Settings.from_env()

@@ -11,12 +11,15 @@ from orphans_pipeline.defs.resources import CT4Database
 
 
 def _result(
-    result: integrity.CheckResult, severity: dg.AssetCheckSeverity, what: str
+    result: integrity.CheckResult,
+    severity: dg.AssetCheckSeverity,
+    what: str,
+    description: str | None = None,
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=result.passed,
         severity=severity,
-        description=f"{result.count} {what}" if result.count else f"no {what}",
+        description=description or (f"{result.count} {what}" if result.count else f"no {what}"),
         metadata={
             "count": result.count,
             "driver_ids": dg.MetadataValue.json(result.driver_ids),
@@ -50,15 +53,28 @@ def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
     name=CheckName.OPS_VIEWS_EXCLUDE_QUARANTINED_DRIVERS.value,
     blocking=True,
     description=(
-        "No quarantined or purged driver appears in any ops view (operational drivers, funnel, "
-        "payments, claims, claims for collection, eligible drivers)."
+        "No quarantined or purged driver appears in any view of ops or observational with a "
+        "driver_id, CT4's own included (the quarantine list ops.v_driver_orphans aside). A leak "
+        "is an ERROR naming each view; one of CT4's views not read within its time budget "
+        "(ORPHANS_LEAK_CHECK_VIEW_SECONDS) is a WARN naming it."
     ),
 )
 def ops_views_exclude_quarantined_drivers(ct4: CT4Database) -> dg.AssetCheckResult:
+    leaks = integrity.count_ops_view_leaks(ct4.engine())
+    if leaks.count or not leaks.details.get("unverified"):
+        return _result(
+            leaks,
+            dg.AssetCheckSeverity.ERROR,
+            "quarantined or purged drivers visible in ops views",
+        )
+    # No leak found, but some of CT4's views could not be read within their time budget: a
+    # warning naming them (the run goes on), not a proof.
+    unread = ", ".join(leaks.details["unverified"])
     return _result(
-        integrity.count_ops_view_leaks(ct4.engine()),
-        dg.AssetCheckSeverity.ERROR,
+        leaks,
+        dg.AssetCheckSeverity.WARN,
         "quarantined or purged drivers visible in ops views",
+        f"no leak in the views read; not read within the time budget: {unread}",
     )
 
 

@@ -76,7 +76,8 @@ begin
         orphans.plan_orphan_outcomes(text),
         orphans.upsert_driver_orphan_quarantine(text),
         orphans.adopt_quarantine_rows(text),
-        orphans.count_view_leaks()
+        orphans.leak_check_views(),
+        orphans.count_view_leaks(text)
     to orphans_pipeline;
     if current_setting('server_version_num')::int >= 170000 then
         -- MAINTAIN: ANALYZE of the work tables and REFRESH of the computed claims, not owning.

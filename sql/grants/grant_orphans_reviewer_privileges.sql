@@ -46,7 +46,8 @@ begin
     end loop;
     grant execute on function
         orphans.review_decisions(jsonb, text, boolean),
-        orphans.count_view_leaks()
+        orphans.leak_check_views(),
+        orphans.count_view_leaks(text)
     to orphans_reviewer;
 end
 $$

@@ -59,6 +59,7 @@ FILES = (
     "migrations/0012/create_recorded_driver_links_time_index",
     "migrations/0012/create_refuse_driver_link_without_lead_function",
     "migrations/0012/adopt_quarantine_rows",
+    "migrations/0012/create_leak_check_views_function",
     "migrations/0012/create_count_view_leaks_function",
 )
 
