@@ -226,8 +226,8 @@ def table(columns: list[tuple[str, Measure, dict[str, float] | None]]) -> str:
         ("database time, Dagster's storage database", "dagster_db_seconds"),
     ):
         values = [getattr(measure, attribute) for _, _, measure in laid]
-        cells = " | ".join(f"{v:.2f}" if v is not None else "" for v in values)
-        lines.append(f"| {label} | {cells} | pg_stat_database.active_time during the run |")
+        shown = " | ".join(f"{v:.2f}" if v is not None else "" for v in values)
+        lines.append(f"| {label} | {shown} | pg_stat_database.active_time during the run |")
     summary = []
     for title, rows, measure in laid:
         steps = [r for r in rows if r.name.startswith("step ")]

@@ -31,7 +31,9 @@ asserts no timing: the figures are for a reader.
 import argparse
 import json
 import re
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -187,10 +189,41 @@ def seq_scans(plan: dict[str, Any]) -> set[str]:
     }
 
 
+# Plan keys kept only where they say something (not false, not zero): the JSON stays readable.
+QUIET = (
+    "Parallel Aware",
+    "Async Capable",
+    "Disabled",
+    "Shared Dirtied Blocks",
+    "Shared Written Blocks",
+    "Local Hit Blocks",
+    "Local Read Blocks",
+    "Local Dirtied Blocks",
+    "Local Written Blocks",
+    "Temp Read Blocks",
+    "Temp Written Blocks",
+    "Rows Removed by Filter",
+    "Rows Removed by Index Recheck",
+    "Rows Removed by Join Filter",
+)
+
+
+def pruned(node: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in node.items() if not (k in QUIET and not v)}
+    if "Query Text" in out:
+        out["Query Text"] = str(out["Query Text"])[:2000]
+    if "Plan" in out:
+        out["Plan"] = pruned(out["Plan"])
+    if "Plans" in out:
+        out["Plans"] = [pruned(child) for child in out["Plans"]]
+    return out
+
+
 def summarize(
     name: str, step: str, module: str, seconds: float, plans: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """One statement: its own plan (auto_explain logs it last) and its nested ones, grouped."""
+    plans = [pruned(plan) for plan in plans]
     own = plans[-1] if plans else None
     groups: dict[str, dict[str, Any]] = {}
     for plan in plans[:-1]:
@@ -323,8 +356,7 @@ def capture(server: Server, args: argparse.Namespace, out: Path) -> Path:
         _, seconds = build_template(server, shape_name, drivers, ct4)
         print(f"    template {template}: {seconds:.1f} s", flush=True)
     install = shape_name == "install"
-    work = out / f"work_{shape_name}_{drivers}"
-    work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="orphans_plans_"))
     name = f"plans_{shape_name}_{drivers}_record"
     url = server.copy(template, name)
     if install:
@@ -343,6 +375,7 @@ def capture(server: Server, args: argparse.Namespace, out: Path) -> Path:
         version = str(conn.execute("show server_version").fetchone()[0])  # type: ignore[index]
     assert row is not None
     server.drop(name)
+    shutil.rmtree(work, ignore_errors=True)
     if not args.keep_template:
         server.drop(template)
     result = {

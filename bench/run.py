@@ -493,9 +493,14 @@ def modules_table(results: list[ShapeResult]) -> str:
 def growth_table(results: list[ShapeResult], baseline: list[ShapeResult]) -> str:
     """The first execute's steps at each size (the baseline's first), and the growth."""
     lines: list[str] = []
-    for shape in SHAPES:
+    kinds = dict.fromkeys((r.shape, r.ct4) for r in baseline + results)
+    for shape, ct4 in kinds:
         runs = sorted(
-            [r for r in baseline + results if r.shape == shape and "first" in r.measures],
+            [
+                r
+                for r in baseline + results
+                if (r.shape, r.ct4) == (shape, ct4) and "first" in r.measures
+            ],
             key=lambda r: r.drivers,
         )
         runs = list({r.drivers: r for r in runs}.values())
@@ -505,7 +510,8 @@ def growth_table(results: list[ShapeResult], baseline: list[ShapeResult]) -> str
         for r in runs:
             steps += [s for s in r.measures["first"].steps if s not in steps]
         lines += [
-            f"**{shape}** (first execute, seconds per step; x N = growth from the previous size)",
+            f"**{shape}**, CT4 {ct4} (first execute, seconds per step; x N = growth from the "
+            "previous size)",
             "",
             "| step | " + " | ".join(f"{r.drivers:,}" for r in runs) + " |",
             "| --- |" + " ---: |" * len(runs),
@@ -647,7 +653,24 @@ def main() -> int:
         action="store_true",
         help="run the console script itself (no parts of the fixed cost)",
     )
+    parser.add_argument(
+        "--render",
+        default=None,
+        help="measure nothing: write the markdown of an earlier run's JSON (to --out)",
+    )
     args = parser.parse_args()
+    baseline = (
+        [ShapeResult.from_json(r) for r in json.loads(Path(args.baseline).read_text())["results"]]
+        if args.baseline
+        else []
+    )
+    if args.render:
+        data = json.loads(Path(args.render).read_text())
+        target = Path(args.out) if args.out else Path(args.render).with_suffix(".md")
+        results = [ShapeResult.from_json(r) for r in data["results"]]
+        target.write_text(report(results, baseline, data["meta"]))
+        print(f"written to {target}")
+        return 0
     unknown = set(args.runs.split(",")) - set(RUNS)
     shapes = [s for s in args.shapes.split(",") if s]
     if unknown or not set(shapes) <= set(SHAPES):
@@ -659,11 +682,6 @@ def main() -> int:
     work = Path(os.environ.get("BENCH_WORK", "/tmp")) / f"orphans_bench_{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
     out = Path(args.out) if args.out else RESULTS / f"{datetime.now(UTC):%Y-%m-%d}.md"
-    baseline = (
-        [ShapeResult.from_json(r) for r in json.loads(Path(args.baseline).read_text())["results"]]
-        if args.baseline
-        else []
-    )
     from orphans_pipeline.core import schema
 
     bench = Bench(server, work, args)
