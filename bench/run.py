@@ -493,7 +493,7 @@ def modules_table(results: list[ShapeResult]) -> str:
 def growth_table(results: list[ShapeResult], baseline: list[ShapeResult]) -> str:
     """The first execute's steps at each size (the baseline's first), and the growth."""
     lines: list[str] = []
-    kinds = dict.fromkeys((r.shape, r.ct4) for r in baseline + results)
+    kinds = dict.fromkeys((r.shape, r.ct4) for r in (results or baseline))
     for shape, ct4 in kinds:
         runs = sorted(
             [
