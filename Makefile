@@ -63,9 +63,11 @@ serve: $(STAMP)
 freeze-migrations: $(STAMP)
 	$(BIN)/python -m orphans_pipeline_tests.migration_manifest
 
-## make bench: pipeline vs floors (and naive) at SIZES, both data shapes; bench/results/.
+## make bench: issue 22's ratios beside their targets at SIZES, both data shapes (the install
+## shape on CT4's real schema), where the seconds go; bench/results/ (BENCH_ARGS: more options
+## of bench/run.py, e.g. --ct4 subset, --runs upgrade,first, --baseline FILE.json).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --sizes $(SIZES) --shapes $(BENCH_SHAPES) $(if $(BENCH_OUT),--out $(BENCH_OUT))
+	$(BIN)/python bench/run.py --sizes $(SIZES) --shapes $(BENCH_SHAPES) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(BENCH_ARGS)
 
 stop: $(STAMP)
 	$(BIN)/orphans-pipeline db stop

