@@ -692,3 +692,28 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
         ["ops.v_ct4_slow"],
     )
     assert integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=5).passed
+
+
+def test_a_failed_upgrade_names_the_object_and_keeps_nothing(
+    module_databases: DatabaseFactory,
+    flavor_templates: FlavorTemplates,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A CT4 holding a table where the project would create a view of that name: `db upgrade`
+    fails naming the file, the object and what to do, and leaves the database as it was."""
+    from orphans_pipeline import cli
+    from orphans_pipeline_tests.conftest import url_of
+
+    engine = module_databases.create("raw", template=flavor_templates("real_raw"))
+    with engine.begin() as conn:
+        conn.execute(text("create table ops.v_eligible_drivers (driver_id varchar)"))
+    before = install._objects(engine)
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
+    assert cli.main(["db", "upgrade"]) == 1
+    error = capsys.readouterr().err
+    assert "sql/migrations/0012/create_eligible_drivers_view.sql (ops.v_eligible_drivers)" in error
+    assert "Nothing of this upgrade was kept" in error and "CT4's own?" in error
+    assert len(error.strip().splitlines()) == 1
+    assert install._objects(engine) == before
+    assert schema.current_revision(engine) is None
