@@ -670,14 +670,16 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
             )
         )
         conn.execute(text("create view ops.v_ct4_leaky as select driver_id from public.drivers"))
+        conn.execute(text("create view ops.v_ct4_on_slow as select driver_id from ops.v_ct4_slow"))
         conn.execute(
             text(
                 "insert into orphans.ct4_views (view_name) "
-                "values ('ops.v_ct4_slow'), ('ops.v_ct4_leaky')"
+                "values ('ops.v_ct4_slow'), ('ops.v_ct4_leaky'), ('ops.v_ct4_on_slow')"
             )
         )
     result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0.2)
-    assert result.details["unverified"] == ["ops.v_ct4_slow"]
+    # The view built on the slow one is named too.
+    assert result.details["unverified"] == ["ops.v_ct4_slow", "ops.v_ct4_on_slow"]
     assert result.details["per_view"] == {"ops.v_ct4_leaky": 1}
     assert (result.passed, result.driver_ids) == (False, ["LEAKY"])
     check = ops_views_exclude_quarantined_drivers(CT4Database(database_url=url_of(flavored_engine)))
@@ -689,7 +691,7 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
     assert (result.passed, result.count, result.details["unverified"]) == (
         False,
         0,
-        ["ops.v_ct4_slow"],
+        ["ops.v_ct4_slow", "ops.v_ct4_on_slow"],
     )
     assert integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=5).passed
 

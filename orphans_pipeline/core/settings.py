@@ -87,7 +87,7 @@ class Settings:
 
 
 # How long the leak check may read one of CT4's own views (README, Environment).
-LEAK_CHECK_VIEW_SECONDS = 60.0
+LEAK_CHECK_VIEW_SECONDS = 20.0
 
 
 def leak_check_view_seconds() -> float:
