@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
@@ -468,13 +469,6 @@ def test_an_incremental_run_leaves_exactly_what_a_full_sweep_leaves(
                     full, fix.FixOptions(execute=True, lock_wait_seconds=5, full=True)
                 )
                 assert state(incremental) == state(full), (batch, ran.stats, swept.stats)
-                print(
-                    "RUN",
-                    [c[0] for c in batch],
-                    ran.stats["processed"],
-                    swept.stats["processed"],
-                    ran.registry.get("scope"),
-                )
                 seen["skipped"] += ran.stats["processed"] < swept.stats["processed"]
                 changed = _rows(
                     incremental,
@@ -491,5 +485,190 @@ def test_an_incremental_run_leaves_exactly_what_a_full_sweep_leaves(
 
     check()
     # The sequences skipped rows, re-judged some, and some re-judgements changed a row.
-    print("SEEN", seen)
     assert all(seen.values()), seen
+
+
+# --- each path by which a change reaches a quarantined row, on its own ----------------------
+# Every test: a first execute judges (a full sweep: the first one), CT4 changes something that
+# only that path connects to a quarantined row, and the next incremental execute must re-judge
+# the row exactly as a full sweep would.
+
+SCOUTING = "module_ct_scouting_daily"
+MIGRATIONS = "module_ct_migrations"
+
+
+@pytest.fixture(params=("subset", "real"))
+def flavor(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def ct4(flavored_engine: Engine, reports_root: Any) -> CT4:
+    """On the project's subset and on CT4 as it really is."""
+    return CT4(flavored_engine)
+
+
+def execute(ct4: CT4, *, full: bool = False, limit: int | None = None) -> fix.JobRun:
+    options = fix.FixOptions(execute=True, lock_wait_seconds=5, full=full, limit=limit)
+    return fix.run_fix(ct4.engine, options)
+
+
+def scope_of(ct4: CT4, run: fix.JobRun) -> str:
+    return str(
+        _rows(ct4.engine, "select scope from orphans.runs where run_id = :r", r=run.run_id)[0][0]
+    )
+
+
+def test_a_lead_row_released_by_its_owner_rejudges_the_row_whose_event_names_it(
+    ct4: CT4,
+) -> None:
+    """domain.md's sibling case: the conflict's owner lets the lead row go."""
+    lead = ct4.lead(SCOUTING)
+    owner_link = ct4.link(ct4.person(), SCOUTING, lead)
+    ct4.driver("D1")
+    ct4.event(SCOUTING, lead, {"driver_id": "D1"})
+    execute(ct4)
+    assert ct4.quarantine_row("D1")["status"] == "quarantined"
+    _write(ct4.engine, "delete from canon.identity_links where id = :id", id=owner_link)
+    ran = execute(ct4)
+    assert scope_of(ct4, ran) == "incremental" and ran.stats["processed"] == 1
+    assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+
+
+def test_a_scouting_link_under_its_md5_key_released_rejudges_the_row_whose_event_names_it(
+    ct4: CT4,
+) -> None:
+    """CT4's scouting ingestion links a row under its second key, which no event names."""
+    lead = ct4.lead(SCOUTING, scout_id=4, driver_phone="987654321")
+    _write(
+        ct4.engine,
+        "insert into canon.identity_links (person_key, source_table, source_pk, snapshot_date, "
+        "match_rule, match_score, confidence_level, evidence) select cast(:person as uuid), "
+        ":t, orphans.scouting_source_key(scout_id, driver_phone, driver_license, "
+        "registration_date), now(), 'SCOUTING', 90, 'HIGH', '{}' "
+        "from public.module_ct_scouting_daily where id = cast(:id as integer)",
+        person=ct4.person(),
+        t=SCOUTING,
+        id=lead,
+    )
+    ct4.driver("D1")
+    ct4.event(SCOUTING, lead, {"driver_id": "D1"})
+    ct4.driver("D0")  # stays quarantined: the incremental run leaves it out
+    execute(ct4)
+    assert events_why(ct4.quarantine_row("D1")) == ["conflict"]
+    _write(
+        ct4.engine,
+        "delete from canon.identity_links where source_table = :t and source_pk <> :pk",
+        t=SCOUTING,
+        pk=lead,
+    )
+    ran = execute(ct4)
+    assert ran.stats["processed"] == 1  # D1, not D0
+    assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+
+
+def events_why(row: dict[str, Any]) -> list[str]:
+    return [event["why"] for event in row["evidence_json"]["lead_events"]]
+
+
+def test_a_phone_changed_elsewhere_makes_an_event_unambiguous(ct4: CT4) -> None:
+    """D2 is healthy, never a candidate; its phone was what made D1's event ambiguous."""
+    ct4.driver("D1", phone="987654321")
+    other = ct4.driver("D2", phone="987654321")
+    ct4.link(other, MIGRATIONS, ct4.lead(MIGRATIONS))
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_phone": "987654321"})
+    execute(ct4)
+    assert events_why(ct4.quarantine_row("D1")) == ["ambiguous"]
+    _write(ct4.engine, "update public.drivers set phone = '912345678' where driver_id = 'D2'")
+    ran = execute(ct4)
+    assert ran.stats["processed"] == 1
+    assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+
+
+def test_a_driver_link_deleted_elsewhere_makes_an_event_unambiguous(ct4: CT4) -> None:
+    """The event names D1 and D2 (healthy, of another person): ambiguous until CT4 deletes
+    D2's driver link, which names neither D1 nor its person."""
+    ct4.driver("D1")
+    other = ct4.driver("D2")
+    ct4.link(other, MIGRATIONS, ct4.lead(MIGRATIONS))
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D1", "driverId": "D2"})
+    execute(ct4)
+    assert events_why(ct4.quarantine_row("D1")) == ["ambiguous"]
+    _write(
+        ct4.engine,
+        "delete from canon.identity_links where source_table = 'drivers' and source_pk = 'D2'",
+    )
+    execute(ct4)
+    assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+
+
+def test_a_dry_run_and_a_limited_run_move_no_watermark_and_a_new_revision_sweeps(
+    ct4: CT4,
+) -> None:
+    for driver_id in ("D1", "D2", "D3"):
+        ct4.driver(driver_id)
+    first = execute(ct4)
+    assert scope_of(ct4, first) == "full"  # nothing judged yet
+    assert execute(ct4).stats["processed"] == 0
+    for driver_id in ("D2", "D3"):
+        ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": driver_id})
+    dry = fix.run_fix(ct4.engine, fix.FixOptions(execute=False, lock_wait_seconds=5))
+    assert scope_of(ct4, dry) == "incremental" and dry.stats["processed"] == 2
+    assert execute(ct4, limit=1).stats["processed"] == 1  # D2 only
+    # Neither the dry run nor the limited run moved the watermark: D3 is still to judge.
+    dry = fix.run_fix(ct4.engine, fix.FixOptions(execute=False, lock_wait_seconds=5))
+    ran = execute(ct4)
+    assert dry.stats == ran.stats and ran.stats["processed"] == 1
+    assert ct4.quarantine_row("D3")["status"] == "resolved_relinked"
+    assert execute(ct4).stats["processed"] == 0
+    # The rules change with the project's revision: the first run under a new one sweeps.
+    _write(ct4.engine, "update orphans.judgement_watermark set rules_revision = '0013'")
+    swept = execute(ct4)
+    assert (scope_of(ct4, swept), swept.stats["processed"]) == ("full", 1)
+    assert execute(ct4).stats["processed"] == 0
+    # A truncated table leaves no keys to read: the next run sweeps too.
+    _write(ct4.engine, "truncate public.module_ct_migrations cascade")
+    assert scope_of(ct4, execute(ct4)) == "full"
+    assert scope_of(ct4, execute(ct4)) == "incremental"
+    assert scope_of(ct4, execute(ct4, full=True)) == "full"
+
+
+def test_a_new_event_matching_a_quarantined_drivers_phone_rejudges_it(ct4: CT4) -> None:
+    """The event names no driver and no person: only its phone relates it to D1."""
+    ct4.driver("D1", phone="987654321")
+    ct4.driver("D0")
+    execute(ct4)
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_phone": "+51 987 654 321"})
+    ran = execute(ct4)
+    assert ran.stats["processed"] == 1
+    assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+
+
+def test_ambiguity_does_not_depend_on_which_rows_a_run_staged(ct4: CT4) -> None:
+    """The event names D1 and DX, whose driver link CT4 deleted: DX's person is its quarantine
+    row's, and makes the event ambiguous for D1 whether DX is staged or not (revision 0013
+    took it from the staged candidates, so a run that staged only D1 relinked it)."""
+    ct4.driver("D1")
+    ct4.driver("DX")
+    ct4.event(SCOUTING, ct4.lead(SCOUTING), {"driver_id": "D1", "driverId": "DX"})
+    execute(ct4)
+    _write(
+        ct4.engine,
+        "delete from canon.identity_links where source_table = 'drivers' and source_pk = 'DX'",
+    )
+    execute(ct4)
+    assert events_why(ct4.quarantine_row("D1")) == ["ambiguous"]
+    person = ct4.quarantine_row("D1")["person_key"]
+    _write(
+        ct4.engine,
+        "update canon.identity_registry set primary_phone = '912345678' "
+        "where person_key = cast(:person as uuid)",
+        person=person,
+    )
+    ran = execute(ct4)
+    assert ran.stats["processed"] == 1  # D1 only: its person changed
+    row = ct4.quarantine_row("D1")
+    assert (row["status"], events_why(row)) == ("quarantined", ["ambiguous"])
+    history = len(ct4.history("D1"))
+    swept = execute(ct4, full=True)
+    assert swept.stats["processed"] == 2 and len(ct4.history("D1")) == history
