@@ -488,6 +488,22 @@ def test_run_fix_execute_needs_the_switch(demo_db: Engine, fix_env: Path) -> Non
         "quarantine_has_audit_trail": True,
         "no_driver_links_recorded_without_lead": True,
     }
+    # `full`: a sweep re-judges every row still quarantined, where the next incremental
+    # execute (nothing changed since) re-judges none.
+    with demo_db.connect() as conn:
+        quarantined = conn.execute(
+            text("select count(*) from canon.driver_orphan_quarantine where status = 'quarantined'")
+        ).scalar_one()
+    with client_for(demo_db, enable_fix=True) as api:
+        swept = api.post(f"{PREFIX}/run-fix", json={"execute": True, "full": True}, headers=AUTH)
+        assert swept.status_code == 202, swept.text
+        run = wait_for_run(api, swept.json()["run_id"])
+    assert run["status"] == "SUCCESS" and run["stats"]["processed"] == quarantined > 0
+    with demo_db.connect() as conn:
+        scope = conn.execute(
+            text("select scope from orphans.runs where run_id = :run"), {"run": run["run_id"]}
+        ).scalar_one()
+    assert scope == "full"
 
 
 def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: Path) -> None:
@@ -498,7 +514,14 @@ def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: 
         assert outside.status_code == 400 and "outside the reports root" in outside.json()["detail"]
         escape = api.post(f"{PREFIX}/run-fix", json={"output_dir": "../../etc"}, headers=AUTH)
         assert escape.status_code == 400
-        for body in ({"limit": 0}, {"limit": -3}, {"limit": "ten"}, {"execute": "maybe"}, {"x": 1}):
+        for body in (
+            {"limit": 0},
+            {"limit": -3},
+            {"limit": "ten"},
+            {"execute": "maybe"},
+            {"full": "yes"},
+            {"x": 1},
+        ):
             assert api.post(f"{PREFIX}/run-fix", json=body, headers=AUTH).status_code == 422, body
         unknown = api.get(f"{PREFIX}/runs/00000000-0000-0000-0000-000000000000")
         assert unknown.status_code == 404
