@@ -222,7 +222,7 @@ def test_a_code_server_whose_parent_and_database_are_gone_exits(
         drop_database(admin_url, storage)
         for worker in workers:
             worker.kill()
-        # Dagster's heartbeat is 45 s; the watch checks every few seconds after that.
+        # The watch ends it within about 15 s of its last worker; 150 s bounds a stuck one.
         _, alive = psutil.wait_procs([server], timeout=150)
         assert alive == [], describe(session_processes(fix.pid))
 

@@ -6,8 +6,10 @@ server is meant to let its runs finish and exit. On the way, Dagster 1.13's serv
 finished run worker against the instance storage; when that storage is gone, its clean-up
 thread dies on the error and the server never exits (one was found running half an hour after
 its database was removed, ignoring SIGTERM). So, in such a server only, a thread watches the
-parent: once the parent is gone and no run worker of the server is left, for longer than the
-heartbeat timeout plus a margin, the process exits. A server with a live run worker waits for
+parent: once the parent is gone and no run worker of the server is left, for a short grace, the
+process exits. The heartbeats come from that parent alone, so none can come any more: waiting
+for the heartbeat to lapse would only delay the same end (Dagster's shutdown, when it works,
+also exits once no run is left). A server with a live run worker waits for
 it, as Dagster does; a server started without `--heartbeat` (a deployment's own, whose parent
 may be a container's init) is never watched.
 """
@@ -23,8 +25,8 @@ import psutil
 
 LOG = logging.getLogger(__name__)
 CHECK_SECONDS = 5.0
-# Beyond the heartbeat timeout: Dagster's own shutdown, when it works, is done well within it.
-MARGIN_SECONDS = 30.0
+# Parent gone and no run worker for this long: a worker being spawned right then has appeared.
+GRACE_SECONDS = 10.0
 # Dagster's default when `--heartbeat` comes without `--heartbeat-timeout`.
 DEFAULT_HEARTBEAT_SECONDS = 30.0
 
@@ -55,7 +57,7 @@ def watch_parent(argv: Sequence[str] | None = None) -> bool:
         _started.set()
         threading.Thread(
             target=_watch,
-            args=(os.getppid(), timeout + MARGIN_SECONDS),
+            args=(os.getppid(), GRACE_SECONDS),
             name="orphans-parent-watch",
             daemon=True,
         ).start()
