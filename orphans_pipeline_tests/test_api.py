@@ -457,7 +457,8 @@ def fix_env(
 def test_run_fix_dry_run_returns_a_run_id_then_its_result(demo_db: Engine, fix_env: Path) -> None:
     before = snapshot(demo_db, TABLES)
     with client_for(demo_db) as api:
-        started = api.post(f"{PREFIX}/run-fix", json={"limit": 5}, headers=AUTH)
+        # After the module's execute nothing changed: only a full sweep has candidates.
+        started = api.post(f"{PREFIX}/run-fix", json={"limit": 5, "full": True}, headers=AUTH)
         assert started.status_code == 202, started.text
         body = started.json()
         assert body["execute"] is False and body["dagster_ui_url"].endswith(body["run_id"])
@@ -833,7 +834,7 @@ def test_reports_are_read_only_inside_the_reports_root(
 ) -> None:
     """The registry's path is only a name: a path elsewhere is never opened, nor served."""
     with client_for(demo_db) as api:
-        started = api.post(f"{PREFIX}/run-fix", json={"limit": 3}, headers=AUTH)
+        started = api.post(f"{PREFIX}/run-fix", json={"limit": 3, "full": True}, headers=AUTH)
         run_id = started.json()["run_id"]
         run = wait_for_run(api, run_id)
         assert run["drivers_total"] == 3

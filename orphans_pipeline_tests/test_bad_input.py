@@ -198,6 +198,10 @@ def test_a_database_without_the_schema_says_how_to_fix_it(
         run_fix(empty, fix.FixOptions(execute=True))
     assert cli.main(["history", "D1"]) == 1
     assert "db upgrade" in capsys.readouterr().err
+    # No CT4 to install into: one line that says what to point at, not a traceback.
+    assert cli.main(["db", "upgrade"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: the CT4 tables canon.identity_registry") and "create-ct4" in line
     with empty.connect() as conn:
         assert (
             conn.execute(

@@ -105,15 +105,14 @@ def isolated_environment(tmp_path: Path, ct4: Engine, storage: Engine) -> dict[s
     }
 
 
-def test_fix_whose_databases_vanish_ends_with_everything_it_started(
-    module_databases: DatabaseFactory, admin_url: str, tmp_path: Path
-) -> None:
-    """The run waits mid-way (every write done, its transaction open); both databases, CT4's
-    and the instance storage, are dropped under it. `fix` reports the lost database and ends;
-    a minute later nothing it started runs: no code server, no run worker."""
-    engine = module_databases.create("vanish")
-    demo.load_demo_data(engine, 200, seed=31)
-    storage = module_databases.create("vanish_dagster", template="template0")
+def paused_fix(
+    module_databases: DatabaseFactory, tmp_path: Path, name: str, seed: int
+) -> tuple[Engine, Engine, subprocess.Popen[bytes], Path]:
+    """`fix --execute` on demo data of its own, whose run waits before its commit (every write
+    done, its transaction open); returns CT4's engine, the storage's, the process and its log."""
+    engine = module_databases.create(name)
+    demo.load_demo_data(engine, 200, seed=seed)
+    storage = module_databases.create(f"{name}_dagster", template="template0")
     env = isolated_environment(tmp_path, engine, storage)
     env |= {faults.FAULT_ENV: "before_commit", faults.ACTION_ENV: "pause"}
     log = tmp_path / "fix.log"
@@ -125,6 +124,16 @@ def test_fix_whose_databases_vanish_ends_with_everything_it_started(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return engine, storage, fix, log
+
+
+def test_fix_whose_databases_vanish_ends_with_everything_it_started(
+    module_databases: DatabaseFactory, admin_url: str, tmp_path: Path
+) -> None:
+    """The run waits mid-way (every write done, its transaction open); both databases, CT4's
+    and the instance storage, are dropped under it. `fix` reports the lost database and ends;
+    a minute later nothing it started runs: no code server, no run worker."""
+    engine, storage, fix, log = paused_fix(module_databases, tmp_path, "vanish", 31)
     with killed_afterwards(fix):
         wait_until(lambda: lock_holder_present(engine, admin_url), 120, "the run mid-way")
         assert code_servers(fix.pid), "fix serves its code location from a code server"
@@ -195,20 +204,8 @@ def test_a_code_server_whose_parent_and_database_are_gone_exits(
 ) -> None:
     """`fix` killed outright (SIGKILL: no clean-up of its own), then its databases dropped and
     its run worker dead with them: the code server it started, left without a parent, exits
-    once its heartbeat has lapsed, instead of waiting for ever on Dagster's lost clean-up."""
-    engine = module_databases.create("orphaned")
-    demo.load_demo_data(engine, 200, seed=41)
-    storage = module_databases.create("orphaned_dagster", template="template0")
-    env = isolated_environment(tmp_path, engine, storage)
-    env |= {faults.FAULT_ENV: "before_commit", faults.ACTION_ENV: "pause"}
-    with (tmp_path / "fix.log").open("wb") as out:
-        fix = subprocess.Popen(
-            [CLI, "fix", "--execute"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    soon after, instead of waiting for ever on Dagster's lost clean-up."""
+    engine, storage, fix, _ = paused_fix(module_databases, tmp_path, "orphaned", 41)
     with killed_afterwards(fix):
         wait_until(lambda: lock_holder_present(engine, admin_url), 120, "the run mid-way")
         [server] = code_servers(fix.pid)

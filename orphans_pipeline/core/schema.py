@@ -60,6 +60,10 @@ class SchemaNotReady(settings.ConfigError):
     """The database lacks the project's schema, or an older revision of it."""
 
 
+class NotCT4(settings.ConfigError):
+    """The database has no CT4 tables to install into."""
+
+
 class MigrationFailed(settings.ConfigError):
     """A statement of a revision failed; the message names the file, its object, the database's
     words and what to do. The upgrade is one transaction: nothing of it was kept."""
@@ -147,7 +151,7 @@ def upgrade(engine: Engine, revision: str = "head") -> float | None:
         if not table_exists(engine, t)
     ]
     if missing:
-        raise RuntimeError(
+        raise NotCT4(
             f"the CT4 tables {', '.join(missing)} do not exist in this database: point "
             "DATABASE_URL at a CT4 database, or run `orphans-pipeline db create-ct4` for a "
             "demo or test database"
