@@ -152,6 +152,12 @@ def _cancel_current_runs(context: Any) -> None:
             try:
                 if context.instance.run_launcher.terminate(run_id):
                     continue
+                # A run already finished (the server lists it until it reaps its worker) has
+                # nothing to cancel. Asking the server anyway waits out gRPC's 60 s on the ended
+                # worker's cancel event, whose lock that worker may have died holding.
+                run = context.instance.get_run_by_id(run_id)
+                if run is not None and run.is_finished:
+                    continue
             except Exception:
                 LOG.warning("run %s: terminating it through the instance failed", run_id)
             with suppress(Exception):
