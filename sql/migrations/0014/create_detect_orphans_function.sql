@@ -68,46 +68,38 @@ begin atomic
             where run.run_id = p_run_id
         ),
 
-        watermark as materialized (
-            select watermark.judged_snapshot
-            from orphans.judgement_watermark as watermark
-        ),
-
         changes as materialized (
             select
                 change.kind,
                 change.source_table,
                 change.key
             from orphans.changed_keys as change
+            inner join orphans.judgement_watermark as watermark
+                on change.xid >= pg_snapshot_xmin(watermark.judged_snapshot)
+                and not pg_visible_in_snapshot(change.xid, watermark.judged_snapshot)
             where not (select scope.full_sweep from scope)
-                and change.xid >= pg_snapshot_xmin((select watermark.judged_snapshot from watermark))
-                and not pg_visible_in_snapshot(
-                    change.xid, (select watermark.judged_snapshot from watermark)
-                )
         ),
 
         -- The keys of changed drivers: an event carrying one may have become, or stopped
         -- being, ambiguous for every driver it relates to.
-        -- Lookups in CT4's large tables take the changed keys as an array (an index probe per
-        -- key), whatever the planner guesses of how many changed.
         driver_keys as materialized (
             select changes.kind, changes.key
             from changes
             where changes.kind in ('driver_phone', 'driver_license')
             union
-            select current_keys.kind, current_keys.key
-            from public.drivers as driver
-            cross join lateral (
-                values
-                    ('driver_phone', orphans.normalize_phone(driver.phone)),
-                    ('driver_license', orphans.driver_license_key(
-                        driver.license_normalized_number, driver.license_number
-                    ))
-            ) as current_keys (kind, key)
-            where driver.driver_id = any (array(
-                select changes.key from changes where changes.kind = 'driver'
-            ))
-                and current_keys.key is not null
+            select 'driver_phone', orphans.normalize_phone(driver.phone)
+            from changes
+            inner join public.drivers as driver
+                on driver.driver_id = changes.key
+            where changes.kind = 'driver'
+            union
+            select
+                'driver_license',
+                orphans.driver_license_key(driver.license_normalized_number, driver.license_number)
+            from changes
+            inner join public.drivers as driver
+                on driver.driver_id = changes.key
+            where changes.kind = 'driver'
         ),
 
         touched_events as materialized (
@@ -210,9 +202,7 @@ begin atomic
                 on rejudged_drivers.driver_id = quarantined.driver_id
         ),
 
-        -- Inlined where read: the anti-join scans the driver links once, the rows still
-        -- quarantined look theirs up by index; materialized, every driver link would be copied.
-        driver_links as not materialized (
+        driver_links as (
             select
                 link.id,
                 link.person_key,
@@ -276,11 +266,12 @@ begin atomic
                 quarantine.driver_id,
                 coalesce(driver_links.match_rule, quarantine.creation_rule) as match_rule,
                 driver_links.evidence
-            from canon.driver_orphan_quarantine as quarantine
+            from selected
+            inner join canon.driver_orphan_quarantine as quarantine
+                on quarantine.driver_id = selected.driver_id
             left join driver_links
                 on driver_links.driver_id = quarantine.driver_id
-            where quarantine.driver_id = any (array(select selected.driver_id from selected))
-                and quarantine.status = 'quarantined'
+            where quarantine.status = 'quarantined'
         ),
 
         candidates as (
