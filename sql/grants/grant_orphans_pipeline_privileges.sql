@@ -78,6 +78,7 @@ begin
         orphans.adopt_quarantine_rows(text),
         orphans.record_judgement(text),
         orphans.leak_check_views(),
+        orphans.views_proven_by_definition(),
         orphans.count_view_leaks(text)
     to orphans_pipeline;
     if current_setting('server_version_num')::int >= 170000 then
