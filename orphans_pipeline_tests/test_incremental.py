@@ -628,7 +628,8 @@ def test_a_driver_link_deleted_elsewhere_makes_an_event_unambiguous(ct4: CT4) ->
         ct4.engine,
         "delete from canon.identity_links where source_table = 'drivers' and source_pk = 'D2'",
     )
-    execute(ct4)
+    ran = execute(ct4)
+    assert (scope_of(ct4, ran), ran.stats["processed"]) == ("incremental", 1)
     assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
 
 
