@@ -146,6 +146,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         limit=args.limit,
         output_dir=args.output_dir,
         confine_output_dir=False,
+        full=args.full,
     )
     for line in fix_summary_lines(outcome):
         print(line)
@@ -389,6 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     fix_parser = commands.add_parser("fix", help="run orphans_fix_job (a dry run unless --execute)")
     fix_parser.add_argument("--execute", action="store_true", help="write (default: dry run)")
     fix_parser.add_argument("--limit", type=_row_limit, default=None)
+    fix_parser.add_argument(
+        "--full",
+        action="store_true",
+        help="re-judge every row still quarantined (default: only those whose inputs changed)",
+    )
     fix_parser.add_argument(
         "--output-dir",
         default=None,

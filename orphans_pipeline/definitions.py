@@ -29,7 +29,11 @@ from orphans_pipeline.defs.jobs import orphans_dry_run_job, orphans_fix_job
 from orphans_pipeline.defs.reconcile import orphans_dead_run_sensor
 from orphans_pipeline.defs.resources import AlertTargets, CT4Database, sealed
 from orphans_pipeline.defs.review import orphans_review_job
-from orphans_pipeline.defs.schedules import DEFAULT_TIMEZONE, orphans_weekly_schedule
+from orphans_pipeline.defs.schedules import (
+    DEFAULT_TIMEZONE,
+    orphans_full_sweep_monthly_schedule,
+    orphans_weekly_schedule,
+)
 
 TIMEZONE_VARIABLE = "ORPHANS_SCHEDULE_TIMEZONE"
 
@@ -60,6 +64,7 @@ def build_definitions(
         jobs=[orphans_fix_job, orphans_dry_run_job, orphans_review_job, cabinet_claims_job],
         schedules=[
             orphans_weekly_schedule(schedule_timezone),
+            orphans_full_sweep_monthly_schedule(schedule_timezone),
             cabinet_claims_daily_schedule(schedule_timezone),
         ],
         sensors=[*ALERT_SENSORS, orphans_dead_run_sensor],

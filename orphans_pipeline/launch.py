@@ -80,8 +80,12 @@ def job_name_for(execute: bool) -> str:
     return (JobName.FIX if execute else JobName.DRY_RUN).value
 
 
-def run_config_for(execute: bool, limit: int | None, output_dir: str | None) -> dict[str, Any]:
+def run_config_for(
+    execute: bool, limit: int | None, output_dir: str | None, full: bool = False
+) -> dict[str, Any]:
     config: dict[str, Any] = {"limit": limit, "output_dir": output_dir}
+    if full:  # only when asked, so an incremental run's config reads as it always did
+        config["full"] = True
     return {"execute": True, **config} if execute else config
 
 
@@ -202,10 +206,17 @@ def create_and_launch(
     limit: int | None,
     output_dir: str | None,
     tags: dict[str, str],
+    full: bool = False,
 ) -> str:
     """Create the run from the code location's job and launch it; return its id."""
     run_id, request = create_run(
-        instance, process_context, execute=execute, limit=limit, output_dir=output_dir, tags=tags
+        instance,
+        process_context,
+        execute=execute,
+        limit=limit,
+        output_dir=output_dir,
+        tags=tags,
+        full=full,
     )
     instance.launch_run(run_id, request)
     return run_id
@@ -219,6 +230,7 @@ def create_run(
     limit: int | None,
     output_dir: str | None,
     tags: dict[str, str],
+    full: bool = False,
 ) -> tuple[str, Any]:
     """Create (not yet launch) the run from the code location's job; return its id and the
     workspace request to launch it with."""
@@ -238,7 +250,7 @@ def create_run(
             op_selection=None,
         )
     )
-    run_config = run_config_for(execute, limit, output_dir)
+    run_config = run_config_for(execute, limit, output_dir, full)
     plan = location.get_execution_plan(
         remote_job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
     ).execution_plan_snapshot
@@ -289,6 +301,7 @@ def execute_in_this_process(
     output_dir: str | None = None,
     lock_wait_seconds: float | None = None,
     instance: dg.DagsterInstance | None = None,
+    full: bool = False,
 ) -> Any:
     """A run of the same job, with its own executor, in this process; returns Dagster's result.
 
@@ -297,7 +310,7 @@ def execute_in_this_process(
     `launch_fix_job` or `create_and_launch`, into a run worker of their own.
     """
     job = fix_job_definition if execute else dry_run_job_definition
-    config = run_config_for(execute, limit, output_dir)
+    config = run_config_for(execute, limit, output_dir, full)
     if execute and lock_wait_seconds is not None:
         config["lock_wait_seconds"] = lock_wait_seconds
     with _instance(instance) if instance else dg.DagsterInstance.ephemeral() as active:
@@ -373,6 +386,7 @@ def launch_fix_job(
     launched_by: str = "cli",
     tags: dict[str, str] | None = None,
     confine_output_dir: bool = True,
+    full: bool = False,
 ) -> LaunchOutcome:
     """Launch a run through the instance, wait for it, and return what it did.
 
@@ -380,7 +394,7 @@ def launch_fix_job(
     working directory, created if needed; the run's worker is told that directory is its
     reports root, since the run itself (as from the API or the launchpad) writes only there.
     """
-    options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir)
+    options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir, full=full)
     environment: dict[str, str] = {}
     if confine_output_dir:
         options.validated_output_dir()  # refused here, before a run exists
@@ -401,6 +415,7 @@ def launch_fix_job(
             limit=limit,
             output_dir=output_dir,
             tags={**(tags or {}), RunTag.LAUNCHED_BY.value: launched_by},
+            full=full,
         )
         run = wait_for_run(active, engine, run_id)
         return outcome_of(active, engine, run, execute)

@@ -66,9 +66,13 @@ class CT4:
 
     # --- persons and drivers -------------------------------------------------------------
     def person(
-        self, phone: str | None = None, license: str | None = None, name: str | None = "Test Person"
+        self,
+        phone: str | None = None,
+        license: str | None = None,
+        name: str | None = "Test Person",
+        key: str | None = None,
     ) -> str:
-        key = str(uuid.uuid4())
+        key = key or str(uuid.uuid4())
         self.insert(
             "canon.identity_registry",
             person_key=key,

@@ -63,6 +63,7 @@ def execute_run(
     lock_wait_seconds: float = 5,
     raise_on_error: bool = True,
     instance: dg.DagsterInstance | None = None,
+    full: bool = False,
 ) -> Any:
     """One run of the job, through its assets; returns Dagster's result."""
     with database_url(engine):
@@ -72,6 +73,7 @@ def execute_run(
             output_dir=output_dir,
             lock_wait_seconds=lock_wait_seconds,
             instance=instance,
+            full=full,
         )
     if raise_on_error and not result.success:
         _raise_first_failure(result)
@@ -118,13 +120,20 @@ def run_fix(
     limit: int | None = None,
 ) -> JobRun:
     """A run of the job (an execute unless told), its stats and reports from the registry."""
+    full = False
     if options is not None:
         execute, limit = options.execute, options.limit
         output_dir, wait = options.output_dir, options.lock_wait_seconds
+        full = options.full
     else:
         output_dir, wait = None, 5
     result = execute_run(
-        engine, execute=execute, limit=limit, output_dir=output_dir, lock_wait_seconds=wait
+        engine,
+        execute=execute,
+        limit=limit,
+        output_dir=output_dir,
+        lock_wait_seconds=wait,
+        full=full,
     )
     registry = runs.get_run(engine, result.run_id)
     assert registry is not None, "the run registered itself"

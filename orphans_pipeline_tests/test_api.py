@@ -457,7 +457,8 @@ def fix_env(
 def test_run_fix_dry_run_returns_a_run_id_then_its_result(demo_db: Engine, fix_env: Path) -> None:
     before = snapshot(demo_db, TABLES)
     with client_for(demo_db) as api:
-        started = api.post(f"{PREFIX}/run-fix", json={"limit": 5}, headers=AUTH)
+        # After the module's execute nothing changed: only a full sweep has candidates.
+        started = api.post(f"{PREFIX}/run-fix", json={"limit": 5, "full": True}, headers=AUTH)
         assert started.status_code == 202, started.text
         body = started.json()
         assert body["execute"] is False and body["dagster_ui_url"].endswith(body["run_id"])
@@ -488,6 +489,22 @@ def test_run_fix_execute_needs_the_switch(demo_db: Engine, fix_env: Path) -> Non
         "quarantine_has_audit_trail": True,
         "no_driver_links_recorded_without_lead": True,
     }
+    # `full`: a sweep re-judges every row still quarantined, where the next incremental
+    # execute (nothing changed since) re-judges none.
+    with demo_db.connect() as conn:
+        quarantined = conn.execute(
+            text("select count(*) from canon.driver_orphan_quarantine where status = 'quarantined'")
+        ).scalar_one()
+    with client_for(demo_db, enable_fix=True) as api:
+        swept = api.post(f"{PREFIX}/run-fix", json={"execute": True, "full": True}, headers=AUTH)
+        assert swept.status_code == 202, swept.text
+        run = wait_for_run(api, swept.json()["run_id"])
+    assert run["status"] == "SUCCESS" and run["stats"]["processed"] == quarantined > 0
+    with demo_db.connect() as conn:
+        scope = conn.execute(
+            text("select scope from orphans.runs where run_id = :run"), {"run": run["run_id"]}
+        ).scalar_one()
+    assert scope == "full"
 
 
 def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: Path) -> None:
@@ -498,7 +515,14 @@ def test_run_fix_refuses_bad_requests(demo_db: Engine, fix_env: Path, tmp_path: 
         assert outside.status_code == 400 and "outside the reports root" in outside.json()["detail"]
         escape = api.post(f"{PREFIX}/run-fix", json={"output_dir": "../../etc"}, headers=AUTH)
         assert escape.status_code == 400
-        for body in ({"limit": 0}, {"limit": -3}, {"limit": "ten"}, {"execute": "maybe"}, {"x": 1}):
+        for body in (
+            {"limit": 0},
+            {"limit": -3},
+            {"limit": "ten"},
+            {"execute": "maybe"},
+            {"full": "yes"},
+            {"x": 1},
+        ):
             assert api.post(f"{PREFIX}/run-fix", json=body, headers=AUTH).status_code == 422, body
         unknown = api.get(f"{PREFIX}/runs/00000000-0000-0000-0000-000000000000")
         assert unknown.status_code == 404
@@ -810,7 +834,7 @@ def test_reports_are_read_only_inside_the_reports_root(
 ) -> None:
     """The registry's path is only a name: a path elsewhere is never opened, nor served."""
     with client_for(demo_db) as api:
-        started = api.post(f"{PREFIX}/run-fix", json={"limit": 3}, headers=AUTH)
+        started = api.post(f"{PREFIX}/run-fix", json={"limit": 3, "full": True}, headers=AUTH)
         run_id = started.json()["run_id"]
         run = wait_for_run(api, run_id)
         assert run["drivers_total"] == 3

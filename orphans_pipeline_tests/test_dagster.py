@@ -91,6 +91,18 @@ def test_weekly_schedule_runs_an_execute_on_sundays_at_two() -> None:
     assert other.execution_timezone == "UTC"
 
 
+def test_full_sweep_schedule_runs_a_full_execute_on_the_first_of_every_month() -> None:
+    schedule = defs.resolve_schedule_def("orphans_full_sweep_monthly_schedule")
+    assert schedule.cron_schedule == "0 4 1 * *"
+    assert schedule.execution_timezone == "America/Lima"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "orphans_fix_job"
+    request = schedule.evaluate_tick(dg.build_schedule_context()).run_requests[0]
+    assert request.run_config == {"execute": True, "full": True}
+    other = build_definitions("UTC").resolve_schedule_def("orphans_full_sweep_monthly_schedule")
+    assert other.execution_timezone == "UTC"
+
+
 def registry_row(engine: Engine, run_id: str) -> dict[str, object]:
     row = runs.get_run(engine, run_id)
     assert row is not None
@@ -258,6 +270,18 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
     # --limit 1 quarantines one of them; the other is still an operational orphan.
     assert cli.main(["fix", "--execute", "--limit", "1"]) == 1
     assert "FAILED CHECK" in capsys.readouterr().out
+    # --full re-judges every row still quarantined (the incremental run before it: none).
+    assert cli.main(["fix", "--execute"]) == 0
+    assert cli.main(["fix", "--execute", "--full"]) == 0
+    with demo_engine.connect() as conn:
+        scopes = conn.execute(
+            text("select scope, (stats ->> 'processed')::int from orphans.runs order by started_at")
+        ).all()
+        quarantined = conn.execute(
+            text("select count(*) from canon.driver_orphan_quarantine where status = 'quarantined'")
+        ).scalar_one()
+    # The incremental one: INJECTED-2, and INJECTED-1 again (the limited run moved nothing).
+    assert scopes[-1] == ("full", quarantined) and scopes[-2] == ("incremental", 2)
 
 
 @pytest.mark.usefixtures("reports_root")

@@ -41,7 +41,14 @@ def test_second_execute_writes_nothing(demo_engine: Engine) -> None:
     assert second.stats["links_created"] == 0
     assert second.applied is not None
     assert (second.applied.quarantine_rows_written, second.applied.history_rows) == (0, 0)
-    assert second.stats["processed"] == first.stats["quarantined"]
+    # Nothing changed since the first: the incremental run re-judges no quarantined row.
+    assert second.stats["processed"] == 0
+    # A full sweep re-judges every one of them, and writes nothing either.
+    swept = run_fix(demo_engine, fix.FixOptions(execute=True, lock_wait_seconds=5, full=True))
+    assert snapshot(demo_engine, TABLES) == before
+    assert swept.applied is not None
+    assert (swept.applied.quarantine_rows_written, swept.applied.history_rows) == (0, 0)
+    assert swept.stats["processed"] == first.stats["quarantined"]
 
 
 @pytest.mark.usefixtures("reports_root")

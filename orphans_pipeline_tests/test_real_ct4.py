@@ -696,6 +696,81 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
     assert integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=5).passed
 
 
+TRIPS_MILESTONES = "ops.v_cabinet_milestones_achieved_from_trips"
+FILTERED_VIEWS = ["observational.v_conversion_metrics", TRIPS_MILESTONES]
+
+
+def _view_rows(engine: Engine, view: str, driver_id: str) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(f"select count(*) from {view} where driver_id = :d"),  # noqa: S608
+                {"d": driver_id},
+            ).scalar_one()
+        )
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_a_filtered_ct4_view_is_proven_by_its_definition_until_ct4_changes_it(
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates
+) -> None:
+    """CT4's two views given the operational filter leave quarantined and purged drivers out by
+    construction: the leak check proves them by their definition and does not read them (CT4's
+    v_conversion_metrics costs more than linear time to read), and reads the views built on
+    them instead of leaving those unverified. Once CT4 changes one (here: its own definition
+    back, without the filter), it is read again and its leak found."""
+    engine = module_databases.create("real", template=flavor_templates("real"))
+    ct4 = CT4(engine)
+    ct4.quarantine("LEAKY", ct4.driver("LEAKY"))
+    for day in range(1, 4):
+        ct4.insert(
+            "public.summary_daily",
+            driver_id="LEAKY",
+            date_file=f"{day:02d}-09-2025",
+            count_orders_completed=6,
+            sum_work_time_seconds=3600,
+        )
+    result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
+    assert (result.passed, sorted(result.details["proven"])) == (True, FILTERED_VIEWS)
+    assert "unverified" not in result.details
+    assert _view_rows(engine, TRIPS_MILESTONES, "LEAKY") == 0
+    with engine.begin() as conn:
+        original = conn.execute(
+            text("select original_definition from orphans.ct4_views where view_name = :v"),
+            {"v": TRIPS_MILESTONES},
+        ).scalar_one()
+        conn.execute(text(f"create or replace view {TRIPS_MILESTONES} as {original}"))
+    assert _view_rows(engine, TRIPS_MILESTONES, "LEAKY") > 0
+    result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
+    assert result.details["proven"] == ["observational.v_conversion_metrics"]
+    assert (result.passed, result.driver_ids) == (False, ["LEAKY"])
+    assert TRIPS_MILESTONES in result.details["per_view"]
+
+
+def test_a_filtered_view_ct4_changed_before_the_upgrade_is_not_proven(
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates
+) -> None:
+    """The revision that records the filtered definitions (0015) records only one still
+    exactly the filter's: a view CT4 changed after revision 0012 filtered it stays read."""
+    engine = module_databases.create("raw", template=flavor_templates("real_raw"))
+    schema.upgrade(engine, "0014")
+    with engine.begin() as conn:
+        view = conn.execute(
+            text("select pg_get_viewdef(cast(:v as regclass))"), {"v": TRIPS_MILESTONES}
+        ).scalar_one()
+        # CT4 adds a condition of its own on top of the filtered view.
+        changed = f"select * from ({view.rstrip('; ')}) as ct4_changed where true"  # noqa: S608
+        conn.execute(text(f"create or replace view {TRIPS_MILESTONES} as {changed}"))
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        proven = (
+            conn.execute(text("select view_name from orphans.views_proven_by_definition()"))
+            .scalars()
+            .all()
+        )
+    assert proven == ["observational.v_conversion_metrics"]
+
+
 def test_a_failed_upgrade_names_the_object_and_keeps_nothing(
     module_databases: DatabaseFactory,
     flavor_templates: FlavorTemplates,

@@ -307,7 +307,7 @@ def test_cabinet_source_pk_function_is_the_convention_and_uses_its_index(ct4: CT
 def test_no_lead_link_stays_an_anti_join_through_the_view(ct4: CT4, name: str) -> None:
     """orphans.lead_links is pulled up into the statements that read it: "has no lead link"
     plans as an anti-join on canon.identity_links, never as a subplan run once per driver."""
-    params = {"run_id": "plan", "row_limit": None}
+    params = {"run_id": "plan", "row_limit": None, "full": False}
     with ct4.engine.begin() as conn:
         register_run(conn, "plan")
         plan = nested_plans(conn, sql.load_text(name), params)

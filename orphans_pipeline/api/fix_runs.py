@@ -82,13 +82,14 @@ class FixRunLauncher:
         limit: int | None,
         output_dir: str | None,
         engine: Engine | None = None,
+        full: bool = False,
     ) -> str:
         """Create the run and start its worker; return the run id as soon as the run exists.
 
         A refused request (bad input, another run in progress) touches no file: the output
         directory is only checked until the run is sure to be created.
         """
-        options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir)
+        options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir, full=full)
         options.checked_output_dir()
         engine = engine or db.get_engine()
         schema.require_current(engine)
@@ -106,6 +107,7 @@ class FixRunLauncher:
                 limit=limit,
                 output_dir=output_dir,
                 tags={RunTag.LAUNCHED_BY.value: "api"},
+                full=full,
             )
             # The run exists (and counts as in progress); its worker starts in the background,
             # so the answer does not wait for a Python process to boot.

@@ -73,6 +73,13 @@ class RunFixRequest(Strict):
         default=None, ge=1, le=MAX_LIMIT, description="Only the first N candidates"
     )
     output_dir: Text | None = Field(default=None, description="Inside the reports root")
+    full: bool = Field(
+        default=False,
+        description=(
+            "A full sweep: re-judge every row still quarantined, not only those whose inputs "
+            "changed since the last execute"
+        ),
+    )
 
 
 class RunFixStarted(BaseModel):

@@ -33,6 +33,8 @@ class FixOptions:
     limit: int | None = None
     output_dir: str | None = None
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    # Re-judge every row still quarantined, not only those whose inputs changed.
+    full: bool = False
 
     def validated_output_dir(self) -> Path:
         """The output directory, inside the reports root (the API's and the launchpad's rule)."""
@@ -112,6 +114,8 @@ def apply_run(
                 conn, run_id
             )
             result.history_rows = quarantine.count_run_history(conn, run_id)
+            # Last, so that the run's own writes are the ones it takes out of the change log.
+            quarantine.record_judgement(conn, run_id)
         result.stats = runs.summarize_run(conn, run_id)
         if execute:
             crash_point("before_commit")

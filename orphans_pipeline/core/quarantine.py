@@ -25,6 +25,13 @@ def upsert_driver_orphan_quarantine(conn: Connection, run_id: str) -> int:
     )
 
 
+def record_judgement(conn: Connection, run_id: str) -> int:
+    """Keep what the execute judged its quarantined rows with; without a limit, move the
+    judgement watermark to its detection's snapshot and prune the change log (the database
+    function decides, under the lock, in the run's transaction). Returns the events kept."""
+    return int(sql.run(conn, "pipeline/record_judgement", run_id=run_id).scalar_one())
+
+
 def adopt_quarantine_rows(engine: Engine, run_id: str, *, lock_wait_seconds: float) -> int:
     """An execute adopts, in its own transaction under the pipeline lock, every quarantine row
     that appeared without a history (domain.md): one history row each, with the row's evidence

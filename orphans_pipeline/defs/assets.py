@@ -31,6 +31,7 @@ def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
         limit=config.limit,
         output_dir=config.output_dir,
         lock_wait_seconds=ct4.lock_wait_seconds if lock_wait is None else lock_wait,
+        full=config.full,
     )
 
 
@@ -44,8 +45,10 @@ def _options(config: FixConfig, ct4: CT4Database) -> fix.FixOptions:
     config_schema=FixConfig.SCHEMA,
     description=(
         "Orphan drivers found this run: driver links whose person has no lead link (purged "
-        "drivers excepted), plus every quarantine row still `quarantined`, re-evaluated each "
-        "run. Staged in orphans.run_candidates; `limit` takes the first N by driver_id."
+        "drivers excepted), plus the quarantine rows still `quarantined`: all of them in a "
+        "full sweep (`full`, a first run, a new schema revision), else those whose judgement "
+        "reads something that changed since the last execute (orphans.changed_keys). Staged "
+        "in orphans.run_candidates; `limit` takes the first N by driver_id."
     ),
 )
 def detected_orphans(context: dg.AssetExecutionContext, ct4: CT4Database) -> dg.MaterializeResult:
@@ -69,10 +72,12 @@ def detected_orphans(context: dg.AssetExecutionContext, ct4: CT4Database) -> dg.
         if config.execute
         else 0
     )
-    counts = detect.detect_orphans(engine, context.run_id, config.limit)
+    counts = detect.detect_orphans(engine, context.run_id, config.limit, full=config.full)
+    full_sweep = bool(counts.pop("full_sweep"))
     return dg.MaterializeResult(
         metadata={
             **numeric(counts),
+            "scope": "full" if full_sweep else "incremental",
             **({"adopted": adopted} if adopted else {}),
             "mode": config.mode(),
             # Shown only when set: "limit 0" read as "nothing taken".

@@ -56,7 +56,8 @@ def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
         "No quarantined or purged driver appears in any view of ops or observational with a "
         "driver_id, CT4's own included (the quarantine list ops.v_driver_orphans aside). A leak "
         "is an ERROR naming each view; one of CT4's views not read within its time budget "
-        "(ORPHANS_LEAK_CHECK_VIEW_SECONDS) is a WARN naming it."
+        "(ORPHANS_LEAK_CHECK_VIEW_SECONDS) is a WARN naming it. CT4's views the project gave "
+        "the operational filter are proven by their definition while it is still that filter's."
     ),
 )
 def ops_views_exclude_quarantined_drivers(ct4: CT4Database) -> dg.AssetCheckResult:

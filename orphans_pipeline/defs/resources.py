@@ -192,6 +192,15 @@ def _optional(kind: Any, description: str) -> dg.Field:
 
 LIMIT_FIELD = _optional(dg.Int, "Take only the first N candidates (by driver_id)")
 OUTPUT_DIR_FIELD = _optional(dg.String, "Where reports go, inside ORPHANS_REPORTS_ROOT")
+FULL_FIELD = dg.Field(
+    dg.Bool,
+    default_value=False,
+    is_required=False,
+    description=(
+        "A full sweep: re-judge every row still quarantined, not only those whose inputs "
+        "changed since the last execute (the monthly schedule sets it)"
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +211,7 @@ class FixConfig:
     limit: int | None = None
     output_dir: str | None = None
     lock_wait_seconds: float | None = None
+    full: bool = False
 
     SCHEMA: ClassVar[dict[str, dg.Field]] = {
         "execute": dg.Field(
@@ -219,6 +229,7 @@ class FixConfig:
             dg.Float,
             "How long an execute waits for the pipeline's lock (default: the resource's)",
         ),
+        "full": FULL_FIELD,
     }
 
     @classmethod
@@ -235,6 +246,7 @@ class FixConfig:
             "limit": self.limit,
             "output_dir": self.output_dir,
             "lock_wait_seconds": self.lock_wait_seconds,
+            "full": self.full,
         }
 
 
@@ -244,15 +256,25 @@ class DryRunConfig:
 
     limit: int | None = None
     output_dir: str | None = None
+    full: bool = False
 
-    SCHEMA: ClassVar[dict[str, dg.Field]] = {"limit": LIMIT_FIELD, "output_dir": OUTPUT_DIR_FIELD}
+    SCHEMA: ClassVar[dict[str, dg.Field]] = {
+        "limit": LIMIT_FIELD,
+        "output_dir": OUTPUT_DIR_FIELD,
+        "full": FULL_FIELD,
+    }
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> "DryRunConfig":
         return cls(**values)
 
     def as_run_config(self) -> dict[str, Any]:
-        return {"execute": False, "limit": self.limit, "output_dir": self.output_dir}
+        return {
+            "execute": False,
+            "limit": self.limit,
+            "output_dir": self.output_dir,
+            "full": self.full,
+        }
 
 
 def sealed(

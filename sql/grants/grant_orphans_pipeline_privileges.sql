@@ -66,7 +66,7 @@ begin
         orphans.finish_run(text, text, jsonb, text, text, text),
         orphans.delete_run_plan(text),
         orphans.delete_run_work(text),
-        orphans.detect_orphans(text, integer),
+        orphans.detect_orphans(text, integer, boolean),
         orphans.classify_orphans(text),
         orphans.flag_ambiguous_events(text),
         orphans.judge_lead_events(text),
@@ -76,7 +76,9 @@ begin
         orphans.plan_orphan_outcomes(text),
         orphans.upsert_driver_orphan_quarantine(text),
         orphans.adopt_quarantine_rows(text),
+        orphans.record_judgement(text),
         orphans.leak_check_views(),
+        orphans.views_proven_by_definition(),
         orphans.count_view_leaks(text)
     to orphans_pipeline;
     if current_setting('server_version_num')::int >= 170000 then

@@ -47,6 +47,7 @@ begin
     grant execute on function
         orphans.review_decisions(jsonb, text, boolean),
         orphans.leak_check_views(),
+        orphans.views_proven_by_definition(),
         orphans.count_view_leaks(text)
     to orphans_reviewer;
 end

@@ -42,7 +42,11 @@ def router(reader: Any) -> APIRouter:
                 "executes through the API are disabled: set ENABLE_ORPHANS_FIX=true on the server",
             )
         run_id = launcher_of(request).launch(
-            execute=body.execute, limit=body.limit, output_dir=body.output_dir, engine=engine
+            execute=body.execute,
+            limit=body.limit,
+            output_dir=body.output_dir,
+            engine=engine,
+            full=body.full,
         )
         return {
             "run_id": run_id,

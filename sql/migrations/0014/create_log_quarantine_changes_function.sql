@@ -1,0 +1,24 @@
+-- create_log_quarantine_changes_function: the statement trigger function of
+-- canon.driver_orphan_quarantine: logs the driver of each row inserted, updated or deleted (a
+-- reviewer's decision or undo, CT4's own writes). A run's own writes are taken out of the log
+-- again when it records its judgement (orphans.record_judgement). SECURITY DEFINER, search path
+-- pinned. Returns nothing (a trigger).
+create or replace function orphans.log_quarantine_changes() returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if tg_op in ('UPDATE', 'DELETE') then
+        insert into orphans.changed_keys (kind, key)
+        select distinct 'driver', quarantine.driver_id::text
+        from old_rows as quarantine;
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        insert into orphans.changed_keys (kind, key)
+        select distinct 'driver', quarantine.driver_id::text
+        from new_rows as quarantine;
+    end if;
+    return null;
+end
+$$
