@@ -469,7 +469,7 @@ def test_an_incremental_run_leaves_exactly_what_a_full_sweep_leaves(
     seen = dict.fromkeys(("skipped", "rejudged", "changed_by_rejudging", "review"), 0)
 
     @settings(
-        max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     @given(spec=datasets, script=scripts)
     def check(spec: dict[str, Any], script: list[list[tuple[Any, ...]]]) -> None:

@@ -195,7 +195,7 @@ def test_the_rules_hold_on_generated_datasets(
     )
 
     @settings(
-        max_examples=16,
+        max_examples=12,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
@@ -339,7 +339,7 @@ def test_integrity_and_exclusion_hold_after_every_run_review_and_undo(
     seen = dict.fromkeys(("requarantined", "undone", "relinked", "purged"), 0)
 
     @settings(
-        max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        max_examples=9, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     @given(owners=st.lists(st.integers(0, 3), min_size=2, max_size=7), script=blocks)
     def check(owners: list[int], script: list[tuple[tuple[str, ...], int]]) -> None:
