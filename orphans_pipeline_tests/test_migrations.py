@@ -48,6 +48,21 @@ def test_each_revision_runs_exactly_the_files_of_its_own_folder() -> None:
     assert not loose, f"SQL in sql/migrations/ outside a revision's folder: {loose}"
 
 
+def test_a_revision_runs_again_only_pinned_files_of_earlier_revisions() -> None:
+    """A revision may run a file of an earlier revision again, to print what it creates and
+    roll it back (0016): only a pinned one, so what it compares with never changes."""
+    revisions = schema.revision_files()
+    pinned = migration_manifest.read_manifest()
+    order = list(revisions)
+    reruns = schema.revision_reruns()
+    assert reruns["0016"], "revision 0016 compares the project's views with their files"
+    for revision, files in reruns.items():
+        for name in files:
+            owner = name.split("/")[1]
+            assert order.index(owner) < order.index(revision), (revision, name)
+            assert name in revisions[owner] and owner in pinned, (revision, name)
+
+
 def test_landed_revisions_run_the_sql_they_ran_when_they_landed() -> None:
     pinned = migration_manifest.read_manifest()
     revisions = schema.revision_files()

@@ -200,6 +200,55 @@ def test_leak_check_finds_a_claims_list_that_stops_filtering(demo_engine: Engine
     assert set(leak.details["per_view"]) == {"ops.mv_cabinet_claims_collection"}
 
 
+# The project's views the leak check proves by their definition (revision 0016) on the demo
+# CT4, where the funnel and the payment calculation are the project's too; and what each reads.
+PROVEN_PROJECT_VIEWS = sorted(set(DRIVER_RELATIONS) - {"ops.v_operational_drivers"})
+READS_MILESTONES = ["ops.v_cabinet_claims", "ops.v_cabinet_milestones", "ops.v_payment_calculation"]
+
+
+def replace_view(engine: Engine, view: str, where: str) -> None:
+    """Replace `view` by hand with its own definition narrowed by `where` (same columns)."""
+    with engine.begin() as conn:
+        definition = conn.execute(
+            text("select pg_get_viewdef(cast(:v as regclass))"), {"v": view}
+        ).scalar_one()
+        narrowed = f"select * from ({definition.rstrip('; ')}) as by_hand where {where}"  # noqa: S608
+        conn.execute(text(f"create or replace view {view} as {narrowed}"))
+
+
+def test_the_project_views_are_proven_by_definition_until_one_is_changed(
+    demo_engine: Engine,
+) -> None:
+    """The project's views take their drivers from ops.v_operational_drivers: the leak check
+    reads that one and proves the rest by their definition (0016), so long as each, and every
+    view it reads, is still as the project created it. A view changed by hand is read again,
+    and so is every view built on it."""
+    views.refresh_cabinet_claims_computed(demo_engine)
+    driver_id, person = claimed_driver(demo_engine)
+    CT4(demo_engine).quarantine(driver_id, person)
+    result = integrity.count_ops_view_leaks(demo_engine)
+    assert (result.passed, sorted(result.details["proven"])) == (True, PROVEN_PROJECT_VIEWS)
+    # Changed by hand, even to an equivalent definition: the milestones and what reads them.
+    replace_view(demo_engine, "ops.v_cabinet_milestones", "true")
+    result = integrity.count_ops_view_leaks(demo_engine)
+    assert result.passed
+    assert sorted(result.details["proven"]) == sorted(
+        set(PROVEN_PROJECT_VIEWS) - set(READS_MILESTONES)
+    )
+    # The one relation they all read, without its exclusion: nothing rests on a proof any more,
+    # and every view showing the quarantined driver is named.
+    with demo_engine.begin() as conn:
+        definition = conn.execute(
+            text("select pg_get_viewdef('ops.v_operational_drivers'::regclass)")
+        ).scalar_one()
+        unfiltered = definition.split("WHERE (NOT (EXISTS", 1)[0]
+        assert unfiltered != definition
+        conn.execute(text(f"create or replace view ops.v_operational_drivers as {unfiltered}"))
+    leak = integrity.count_ops_view_leaks(demo_engine)
+    assert (leak.passed, leak.details["proven"]) == (False, []) and driver_id in leak.driver_ids
+    assert {"ops.v_operational_drivers", *READS_MILESTONES} <= set(leak.details["per_view"])
+
+
 def test_claims_asset_has_its_own_job_and_daily_schedule(demo_engine: Engine) -> None:
     from orphans_pipeline.definitions import build_definitions
     from orphans_pipeline.defs.resources import CT4Database

@@ -142,6 +142,16 @@ def revision_files() -> dict[str, tuple[str, ...]]:
     return {rev.revision: tuple(getattr(rev.module, "FILES", ())) for rev in reversed(newest_first)}
 
 
+def revision_reruns() -> dict[str, tuple[str, ...]]:
+    """The files of earlier revisions each revision runs again (its `RERUNS`), only in a
+    savepoint it rolls back, to compare what they create with what a database holds."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return {
+        rev.revision: tuple(dict(getattr(rev.module, "RERUNS", {})).values())
+        for rev in script.walk_revisions("base", "heads")
+    }
+
+
 def upgrade(engine: Engine, revision: str = "head") -> float | None:
     """Apply the project's migrations; running it twice changes nothing. Then fill the claims
     list if a migration created it empty: the seconds that took, else None."""
