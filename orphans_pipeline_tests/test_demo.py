@@ -79,6 +79,29 @@ def test_demo_data_contains_every_case(fresh_engine: Engine, reports_root: Path)
     assert any(d.isdigit() for d in relinked) and any(d.startswith("drv_") for d in relinked)
 
 
+def _scalar(engine: Engine, statement: str, **params: object) -> object:
+    with engine.connect() as conn:
+        return conn.execute(text(statement), params).scalar_one()
+
+
+def test_a_demo_load_leaves_no_change_log_and_the_next_run_sweeps_everything(
+    fresh_engine: Engine, reports_root: Path
+) -> None:
+    """The load writes every row of CT4 anew: it leaves none of the keys it logged (millions at
+    1,000,000 drivers, which the next run would have to prune) and no watermark, so that run
+    is a full sweep (revision 0014)."""
+    run_fix(fresh_engine)  # an execute on the empty CT4 leaves a watermark
+    assert _scalar(fresh_engine, "select count(*) from orphans.judgement_watermark") == 1
+    demo.load_demo_data(fresh_engine, 200, seed=5)
+    assert _scalar(fresh_engine, "select count(*) from orphans.changed_keys") == 0
+    assert _scalar(fresh_engine, "select count(*) from orphans.judgement_watermark") == 0
+    result = run_fix(fresh_engine)
+    scope = _scalar(
+        fresh_engine, "select scope from orphans.runs where run_id = :r", r=result.run_id
+    )
+    assert (scope, result.stats["processed"] > 0) == ("full", True)
+
+
 def test_demo_data_refuses_a_database_with_real_persons(fresh_engine: Engine) -> None:
     CT4(fresh_engine).person()
     with pytest.raises(demo.DemoDataRefused, match="not demo data"):

@@ -24,6 +24,8 @@ DEMO_FILES = (
     "demo/enable_quarantine_history_triggers",
     "demo/insert_demo_trips",
     "demo/reset_demo_sequences",
+    "demo/truncate_change_log",
+    "demo/delete_judgement_watermark",
 )
 
 RESET_FILES = (
