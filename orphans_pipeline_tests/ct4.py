@@ -226,6 +226,16 @@ class CT4:
                 for row in rows
             ]
 
+    def narrow_view(self, view: str, where: str = "true", alias: str = "by_hand") -> None:
+        """Replace `view` by hand, as CT4 or a DBA would, with its own definition narrowed by
+        `where` (same columns): an equivalent definition with `true`, but another one."""
+        with self.engine.begin() as conn:
+            definition = conn.execute(
+                text("select pg_get_viewdef(cast(:v as regclass))"), {"v": view}
+            ).scalar_one()
+            narrowed = f"select * from ({definition.rstrip('; ')}) as {alias} where {where}"  # noqa: S608
+            conn.execute(text(f"create or replace view {view} as {narrowed}"))
+
     def quarantine_row(self, driver_id: str) -> dict[str, Any] | None:
         rows = self.rows("canon.driver_orphan_quarantine", driver_id=driver_id)
         return rows[0] if rows else None

@@ -754,13 +754,8 @@ def test_a_filtered_view_ct4_changed_before_the_upgrade_is_not_proven(
     exactly the filter's: a view CT4 changed after revision 0012 filtered it stays read."""
     engine = module_databases.create("raw", template=flavor_templates("real_raw"))
     schema.upgrade(engine, "0014")
-    with engine.begin() as conn:
-        view = conn.execute(
-            text("select pg_get_viewdef(cast(:v as regclass))"), {"v": TRIPS_MILESTONES}
-        ).scalar_one()
-        # CT4 adds a condition of its own on top of the filtered view.
-        changed = f"select * from ({view.rstrip('; ')}) as ct4_changed where true"  # noqa: S608
-        conn.execute(text(f"create or replace view {TRIPS_MILESTONES} as {changed}"))
+    # CT4 adds a condition of its own on top of the filtered view.
+    CT4(engine).narrow_view(TRIPS_MILESTONES, alias="ct4_changed")
     schema.upgrade(engine)
     with engine.connect() as conn:
         proven = (
@@ -784,12 +779,7 @@ def test_a_project_view_changed_before_the_upgrade_is_kept_and_not_proven(
     it; the others are proven."""
     engine = module_databases.create("raw", template=flavor_templates("real_raw"))
     schema.upgrade(engine, "0015")
-    with engine.begin() as conn:
-        view = conn.execute(
-            text("select pg_get_viewdef(cast(:v as regclass))"), {"v": "ops.v_driver_trips"}
-        ).scalar_one()
-        changed = f"select * from ({view.rstrip('; ')}) as by_hand where true"  # noqa: S608
-        conn.execute(text(f"create or replace view ops.v_driver_trips as {changed}"))
+    CT4(engine).narrow_view("ops.v_driver_trips")
     schema.upgrade(engine)
     with engine.connect() as conn:
         recorded = dict(
