@@ -27,7 +27,7 @@ import dagster as dg
 import psutil
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import db, fix, runs, schema
+from orphans_pipeline.core import db, fix, runs, schema, storage
 from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import JobName, RunMode, RunTag
 from orphans_pipeline.defs.jobs import check_results, error_text
@@ -57,8 +57,10 @@ __all__ = [
 LOG = logging.getLogger(__name__)
 LOCATION = "orphans_pipeline"
 POLL_SECONDS = 0.5
-# How long a code server told to shut down (its runs cancelled) may take before it is killed.
+# How long a code server told to shut down (its runs cancelled) may take before it is killed;
+# the second when its instance storage is gone, a shutdown it never finishes.
 SHUTDOWN_GRACE_SECONDS = 30.0
+LOST_STORAGE_GRACE_SECONDS = 2.0
 
 
 @dataclass
@@ -98,7 +100,8 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
     terminate: an execute rolls back), the server is told to shut down, and whatever of it is
     left after SHUTDOWN_GRACE_SECONDS is killed with its children. That last step matters:
     a code server whose instance storage vanished never finishes Dagster's shutdown (its
-    clean-up thread dies on the lost database) and would otherwise run for ever.
+    clean-up thread dies on the lost database) and would otherwise run for ever; so when the
+    storage takes no connection, the wait is LOST_STORAGE_GRACE_SECONDS.
     """
     from dagster._core.workspace.context import WorkspaceProcessContext
     from dagster._core.workspace.load_target import WorkspaceFileTarget
@@ -121,7 +124,14 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
             try:
                 context.__exit__(None, None, None)
             finally:
-                stop_processes(servers, SHUTDOWN_GRACE_SECONDS)
+                stop_processes(servers, _shutdown_grace_seconds())
+
+
+def _shutdown_grace_seconds() -> float:
+    url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
+    if url and not storage.storage_reachable(url):
+        return LOST_STORAGE_GRACE_SECONDS
+    return SHUTDOWN_GRACE_SECONDS
 
 
 def _is_code_server(process: psutil.Process) -> bool:

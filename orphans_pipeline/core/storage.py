@@ -24,6 +24,16 @@ class StorageRefused(settings.ConfigError):
     """Dagster's storage URL points where CT4's tables or another Alembic history are."""
 
 
+def storage_reachable(url: str, timeout_seconds: int = 2) -> bool:
+    """Whether Dagster's storage database still takes a connection (one of its own, given up
+    after `timeout_seconds`)."""
+    try:
+        with psycopg.connect(settings.libpq_url(url), connect_timeout=timeout_seconds):
+            return True
+    except psycopg.Error:
+        return False
+
+
 def check_dagster_storage(url: str) -> None:
     """Refuse a storage target whose schema holds another application's alembic_version, or
     that is a CT4 database's schema `public`; a database that cannot be reached is left to
