@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,17 +113,30 @@ def _copies_recorded(recorded: list[Recorded]) -> Iterator[None]:
 def record(url: str, work: Path) -> list[Recorded]:
     """Run the job once in this process on `url`; every statement it sent, in order."""
     from orphans_pipeline import launch
-    from orphans_pipeline.core import db
+    from orphans_pipeline.core import db, integrity
 
     # The job's CT4 resource reads DATABASE_URL and gets this same (cached) engine.
     os.environ["DATABASE_URL"] = url
     os.environ["ORPHANS_REPORTS_ROOT"] = str(work / "reports")
     engine = db.get_engine(url)
     recorded: list[Recorded] = []
+    # The leak check reads its views on threads of its own, each on its own connection: a
+    # thread's statements go in as one block (its time budget, then its read), under the step
+    # of the last statement the run's own thread sent (the check's list of views).
+    blocks: dict[int, list[Recorded]] = {}
+    lock = threading.Lock()
 
     def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         text = psycopg.ClientCursor(cursor.connection).mogrify(statement, params)
-        recorded.append(Recorded(text, *_origin(sys._getframe(1))))
+        step, module = _origin(sys._getframe(1))
+        with lock:
+            if not threading.current_thread().name.startswith(integrity.LEAK_CHECK_THREADS):
+                recorded.append(Recorded(text, step, module))
+                return
+            block = blocks.setdefault(threading.get_ident(), [])
+            block.append(Recorded(text, recorded[-1].step, module))
+            if LEAK_PROBE in text:
+                recorded.extend(blocks.pop(threading.get_ident()))
 
     event.listen(engine, "before_cursor_execute", keep)
     try:

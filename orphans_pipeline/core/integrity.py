@@ -1,5 +1,6 @@
 """Step 6: prove it. The integrity query of domain.md and the leak and audit-trail checks."""
 
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,13 +31,20 @@ def count_operational_orphans(engine: Engine) -> CheckResult:
     return _check(engine, "checks/count_operational_orphans", "orphans")
 
 
+# Views read at a time, each on a connection of its own: CT4's slowest view then costs its
+# budget beside the others' reads, not after them (2 cores: more would only queue).
+LEAK_CHECK_READERS = 2
+LEAK_CHECK_THREADS = "leak-check"  # their names' prefix (the bench's recorder knows them by it)
+
+
 def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) -> CheckResult:
     """Quarantined or purged drivers visible in any view of ops or observational with a
     driver_id, CT4's own included (the quarantine list aside): must be 0. `per_view` names
     each view that shows one.
 
-    Each view is read in a statement of its own. One of CT4's views may cost more than linear
-    time to read (its correlated subqueries: minutes at 100,000 drivers), so each of CT4's gets
+    Each view is read in a statement of its own, LEAK_CHECK_READERS at a time, a view only
+    once every view it reads is settled. One of CT4's views may cost more than linear time to
+    read (its correlated subqueries: minutes at 100,000 drivers), so each of CT4's gets
     `ct4_view_seconds` (ORPHANS_LEAK_CHECK_VIEW_SECONDS): one not read in time is listed in
     `unverified`, and so is, unread, one of CT4's built on it; the check then does not pass.
     A view whose definition proves it (`proven`: orphans.views_proven_by_definition) is not
@@ -44,43 +52,68 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
     which take their drivers from ops.v_operational_drivers (always read). Such a view is read
     after all when a view it reads shows an excluded driver."""
     budget = settings.leak_check_view_seconds() if ct4_view_seconds is None else ct4_view_seconds
-    per_view: dict[str, int] = {}
-    unverified: list[str] = []
-    proven: list[str] = []
-    driver_ids: set[str] = set()
     with engine.connect() as conn:
         views = list(sql.run(conn, "checks/select_leak_check_views").mappings())
-        conn.rollback()
-        for view in views:
-            name = str(view["view_name"])
-            # A view's proof holds while every view it reads shows no excluded driver.
-            if view["proven"] and not set(view["reads"] or ()) & (set(per_view) | set(unverified)):
-                proven.append(name)
-                continue
-            if view["is_ct4"] and set(view["reads"] or ()) & set(unverified):
-                unverified.append(name)  # built on a view too slow to read: as slow
-                continue
-            # A read-only transaction per view, rolled back: it also ends the time budget.
-            transaction = conn.begin()
-            try:
-                milliseconds = int(budget * 1000) if view["is_ct4"] else 0
-                sql.run(conn, "session/set_statement_timeout", milliseconds=milliseconds)
-                row = sql.run(conn, "checks/count_view_leaks", view_name=name).one()
-            except OperationalError as exc:
-                transaction.rollback()
-                if getattr(exc.orig, "sqlstate", None) != "57014":  # query_canceled
-                    raise
-                unverified.append(name)
-                continue
-            transaction.rollback()
-            if row.leaks:
-                per_view[name] = int(row.leaks)
-                driver_ids.update(row.driver_ids or [])
-    count = sum(per_view.values())
-    details: dict[str, Any] = {"per_view": per_view, "views": len(views), "proven": proven}
+    names = [str(view["view_name"]) for view in views]
+    checked = set(names)
+    # Each view's outcome: "proven", "unverified", or the row of its read (leaks, driver_ids).
+    outcome: dict[str, Any] = {}
+    waiting = dict(zip(names, views, strict=True))
+    reading: dict[Future[Any], str] = {}
+    with ThreadPoolExecutor(LEAK_CHECK_READERS, thread_name_prefix=LEAK_CHECK_THREADS) as pool:
+        while waiting or reading:
+            for name, view in list(waiting.items()):
+                reads = [read for read in view["reads"] or () if read in checked]
+                if any(read not in outcome for read in reads):
+                    continue  # a view it reads is still being read
+                del waiting[name]
+                on_unverified = any(outcome[read] == "unverified" for read in reads)
+                on_leaking = any(_leaks(outcome[read]) for read in reads)
+                if view["proven"] and not (on_unverified or on_leaking):
+                    outcome[name] = "proven"
+                elif view["is_ct4"] and on_unverified:
+                    outcome[name] = "unverified"  # built on a view too slow to read: as slow
+                else:
+                    seconds = budget if view["is_ct4"] else None
+                    reading[pool.submit(_read_view, engine, name, seconds)] = name
+            if reading:
+                done, _ = wait(reading, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcome[reading.pop(future)] = future.result()
+    per_view = {name: int(outcome[name].leaks) for name in names if _leaks(outcome[name])}
+    driver_ids = {
+        str(driver_id) for name in per_view for driver_id in outcome[name].driver_ids or ()
+    }
+    details: dict[str, Any] = {
+        "per_view": per_view,
+        "views": len(views),
+        "proven": [name for name in names if outcome[name] == "proven"],
+    }
+    unverified = [name for name in names if outcome[name] == "unverified"]
     if unverified:
         details["unverified"] = unverified
+    count = sum(per_view.values())
     return CheckResult(count == 0 and not unverified, count, sorted(driver_ids)[:20], details)
+
+
+def _leaks(outcome: Any) -> bool:
+    return not isinstance(outcome, str) and bool(outcome.leaks)
+
+
+def _read_view(engine: Engine, name: str, budget_seconds: float | None) -> Any:
+    """One view's leaks (orphans.count_view_leaks), in a read-only transaction of its own,
+    rolled back: it also ends the time budget. "unverified" when the budget cut the read."""
+    with engine.connect() as conn:
+        try:
+            milliseconds = 0 if budget_seconds is None else int(budget_seconds * 1000)
+            sql.run(conn, "session/set_statement_timeout", milliseconds=milliseconds)
+            return sql.run(conn, "checks/count_view_leaks", view_name=name).one()
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "57014":  # query_canceled
+                raise
+            return "unverified"
+        finally:
+            conn.rollback()
 
 
 def count_quarantine_audit_gaps(engine: Engine) -> CheckResult:
