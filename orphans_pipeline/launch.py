@@ -127,11 +127,15 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
                 stop_processes(servers, _shutdown_grace_seconds())
 
 
-def _shutdown_grace_seconds() -> float:
+def _storage_lost() -> bool:
+    """Whether the instance storage takes no connection: Dagster's own calls would then each
+    retry for seconds before they fail."""
     url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
-    if url and not storage.storage_reachable(url):
-        return LOST_STORAGE_GRACE_SECONDS
-    return SHUTDOWN_GRACE_SECONDS
+    return bool(url) and not storage.storage_reachable(url or "")
+
+
+def _shutdown_grace_seconds() -> float:
+    return LOST_STORAGE_GRACE_SECONDS if _storage_lost() else SHUTDOWN_GRACE_SECONDS
 
 
 def _is_code_server(process: psutil.Process) -> bool:
@@ -149,6 +153,7 @@ def _cancel_current_runs(context: Any) -> None:
     from dagster._core.remote_representation.code_location import GrpcServerCodeLocation
     from dagster._grpc.types import CancelExecutionRequest
 
+    storage_lost: bool | None = None
     for entry in context.get_current_workspace().code_location_entries.values():
         location = entry.code_location
         if not isinstance(location, GrpcServerCodeLocation):
@@ -159,19 +164,27 @@ def _cancel_current_runs(context: Any) -> None:
             LOG.warning("could not list the runs of %s", entry.origin.location_name, exc_info=True)
             continue
         for run_id in run_ids:
-            try:
-                if context.instance.run_launcher.terminate(run_id):
-                    continue
-                # A run already finished (the server lists it until it reaps its worker) has
-                # nothing to cancel. Asking the server anyway waits out gRPC's 60 s on the ended
-                # worker's cancel event, whose lock that worker may have died holding.
-                run = context.instance.get_run_by_id(run_id)
-                if run is not None and run.is_finished:
-                    continue
-            except Exception:
-                LOG.warning("run %s: terminating it through the instance failed", run_id)
+            if storage_lost is None:
+                storage_lost = _storage_lost()
+            if not storage_lost and _ended_through_instance(context, run_id):
+                continue
             with suppress(Exception):
                 location.client.cancel_execution(CancelExecutionRequest(run_id=run_id))
+
+
+def _ended_through_instance(context: Any, run_id: str) -> bool:
+    """Whether the instance terminated the run, or it has nothing left to cancel."""
+    try:
+        if context.instance.run_launcher.terminate(run_id):
+            return True
+        # A run already finished (the server lists it until it reaps its worker) has nothing
+        # to cancel. Asking the server anyway waits out gRPC's 60 s on the ended worker's
+        # cancel event, whose lock that worker may have died holding.
+        run = context.instance.get_run_by_id(run_id)
+        return run is not None and run.is_finished
+    except Exception:
+        LOG.warning("run %s: terminating it through the instance failed", run_id)
+        return False
 
 
 def stop_process_tree(pid: int, grace_seconds: float) -> None:
