@@ -75,15 +75,24 @@ def _definition_md5(conn: Connection, view_name: str) -> str | None:
     return None if row.definition_md5 is None else str(row.definition_md5)
 
 
+# What PostgreSQL answers when a view cannot be replaced by another definition: other columns
+# (invalid_table_definition, datatype_mismatch) or another kind of relation (wrong_object_type).
+OTHER_VIEW = {"42P16", "42804", "42809"}
+
+
 def _created_md5(conn: Connection, created_by: str, view_name: str) -> str | None:
     """The md5 of the definition the project's file gives the view: the file runs again in a
-    savepoint, rolled back whatever happens, so the view as found stays."""
+    savepoint, rolled back whatever happens, so the view as found stays. None when the view as
+    found cannot take that definition; any other error (a lock not granted, a timeout) fails
+    the upgrade, rather than record as changed a view that may not be."""
     savepoint = conn.begin_nested()
     try:
         run_files(conn, (created_by,))
         return _definition_md5(conn, view_name)
-    except MigrationFailed:
-        return None  # the view as found cannot be replaced by the project's (other columns)
+    except MigrationFailed as exc:
+        if getattr(getattr(exc.__cause__, "orig", None), "sqlstate", None) in OTHER_VIEW:
+            return None
+        raise
     finally:
         savepoint.rollback()
 

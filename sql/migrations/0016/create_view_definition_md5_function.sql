@@ -1,13 +1,39 @@
 -- create_view_definition_md5_function: orphans.view_definition_md5(view_name), the md5 of a
 -- view's definition as pg_get_viewdef prints it under the search path pg_catalog, pg_temp
--- (every name schema-qualified, whatever the caller's search path), or null when no such view
--- exists. Recording and proof compare the same text. Returns one text value.
+-- (every name schema-qualified, whatever the caller's search path), followed by the name and
+-- kind of each relation its rule reads: the printed text names a relation the same whether it
+-- is a view, a materialized view or a table, and a view the project's proof rests on replaced
+-- by a table or a materialized view (stale rows) must change the md5 of the views that read it.
+-- Null when no view of that name exists (a materialized view is not a view here). Returns one
+-- text value.
 create or replace function orphans.view_definition_md5(p_view_name text)
 returns text
 language sql
 stable
 set search_path = pg_catalog, pg_temp
 begin atomic
-    select md5(pg_catalog.pg_get_viewdef(to_regclass(p_view_name)))
-    where to_regclass(p_view_name) is not null;
+    select md5(
+        pg_catalog.pg_get_viewdef(view_relation.oid)
+        || coalesce(
+            (
+                select string_agg(
+                    distinct used.oid::regclass::text || ':' || used.relkind::text,
+                    ',' order by used.oid::regclass::text || ':' || used.relkind::text
+                )
+                from pg_catalog.pg_rewrite as rule_
+                inner join pg_catalog.pg_depend as dependency
+                    on dependency.classid = 'pg_catalog.pg_rewrite'::regclass
+                    and dependency.objid = rule_.oid
+                    and dependency.refclassid = 'pg_catalog.pg_class'::regclass
+                    and dependency.refobjid <> rule_.ev_class
+                inner join pg_catalog.pg_class as used
+                    on used.oid = dependency.refobjid
+                where rule_.ev_class = view_relation.oid
+            ),
+            ''
+        )
+    )
+    from pg_catalog.pg_class as view_relation
+    where view_relation.oid = to_regclass(p_view_name)
+        and view_relation.relkind = 'v';
 end
