@@ -118,24 +118,23 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
             for child in psutil.Process().children()
             if child.pid not in started_before and _is_code_server(child)
         ]
+        lost = _storage_lost()
         try:
-            _cancel_current_runs(context)
+            _cancel_current_runs(context, storage_lost=lost)
         finally:
             try:
                 context.__exit__(None, None, None)
             finally:
-                stop_processes(servers, _shutdown_grace_seconds())
+                stop_processes(
+                    servers, LOST_STORAGE_GRACE_SECONDS if lost else SHUTDOWN_GRACE_SECONDS
+                )
 
 
 def _storage_lost() -> bool:
-    """Whether the instance storage takes no connection: Dagster's own calls would then each
-    retry for seconds before they fail."""
+    """Whether the instance storage is gone: Dagster's own calls would then each retry for
+    seconds before they fail."""
     url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
-    return bool(url) and not storage.storage_reachable(url or "")
-
-
-def _shutdown_grace_seconds() -> float:
-    return LOST_STORAGE_GRACE_SECONDS if _storage_lost() else SHUTDOWN_GRACE_SECONDS
+    return bool(url) and storage.storage_lost(url or "")
 
 
 def _is_code_server(process: psutil.Process) -> bool:
@@ -146,14 +145,13 @@ def _is_code_server(process: psutil.Process) -> bool:
     return any(command[i : i + 2] == ["api", "grpc"] for i in range(len(command)))
 
 
-def _cancel_current_runs(context: Any) -> None:
+def _cancel_current_runs(context: Any, *, storage_lost: bool) -> None:
     """Terminate the runs each code server is executing, as the UI's Terminate does (the run
     ends CANCELED); where the instance storage cannot be reached, ask the server over gRPC
     alone, which needs no database."""
     from dagster._core.remote_representation.code_location import GrpcServerCodeLocation
     from dagster._grpc.types import CancelExecutionRequest
 
-    storage_lost: bool | None = None
     for entry in context.get_current_workspace().code_location_entries.values():
         location = entry.code_location
         if not isinstance(location, GrpcServerCodeLocation):
@@ -164,8 +162,6 @@ def _cancel_current_runs(context: Any) -> None:
             LOG.warning("could not list the runs of %s", entry.origin.location_name, exc_info=True)
             continue
         for run_id in run_ids:
-            if storage_lost is None:
-                storage_lost = _storage_lost()
             if not storage_lost and _ended_through_instance(context, run_id):
                 continue
             with suppress(Exception):

@@ -24,14 +24,18 @@ class StorageRefused(settings.ConfigError):
     """Dagster's storage URL points where CT4's tables or another Alembic history are."""
 
 
-def storage_reachable(url: str, timeout_seconds: int = 2) -> bool:
-    """Whether Dagster's storage database still takes a connection (one of its own, given up
-    after `timeout_seconds`)."""
+# The database does not exist (dropped under a run): the server answered, the storage is gone.
+DATABASE_GONE = "3D000"
+
+
+def storage_lost(url: str, timeout_seconds: int = 2) -> bool:
+    """Whether Dagster's storage database is gone: dropped, or its server not answering within
+    `timeout_seconds`. A refusal that may pass (too many clients, a password) is not a loss."""
     try:
         with psycopg.connect(settings.libpq_url(url), connect_timeout=timeout_seconds):
-            return True
-    except psycopg.Error:
-        return False
+            return False
+    except psycopg.Error as exc:
+        return exc.sqlstate in (None, DATABASE_GONE)
 
 
 def check_dagster_storage(url: str) -> None:
