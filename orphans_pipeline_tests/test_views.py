@@ -6,7 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, TableClause, column, func, select, table, text
+from sqlalchemy import Connection, Engine, TableClause, column, func, select, table, text
+from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import demo, integrity, schema, views
 from orphans_pipeline_tests.ct4 import CT4
@@ -237,6 +238,49 @@ def test_the_project_views_are_proven_by_definition_until_one_is_changed(
     leak = integrity.count_ops_view_leaks(demo_engine)
     assert (leak.passed, leak.details["proven"]) == (False, []) and driver_id in leak.driver_ids
     assert {"ops.v_operational_drivers", *READS_MILESTONES} <= set(leak.details["per_view"])
+
+
+def _md5(conn: Connection, view: str) -> str | None:
+    md5 = conn.execute(text("select orphans.view_definition_md5(:v)"), {"v": view}).scalar()
+    return None if md5 is None else str(md5)
+
+
+def test_a_view_reading_a_relation_of_another_kind_gets_another_md5(fresh_engine: Engine) -> None:
+    """pg_get_viewdef prints a relation's name alone, whether it is a table, a view or a
+    materialized view: the md5 the proof compares (0016) also takes the kind of each relation
+    a view reads, so a view the proof rests on replaced by a materialized view (stale rows),
+    with the views on it created again as they were, is no longer proven. A materialized view
+    itself has no md5."""
+    with fresh_engine.begin() as conn:
+        conn.execute(text("create schema scratch"))
+        conn.execute(text("create table scratch.source (driver_id text)"))
+        conn.execute(text("create view scratch.reader as select driver_id from scratch.source"))
+        before = _md5(conn, "scratch.reader")
+        printed = conn.execute(text("select pg_get_viewdef('scratch.reader'::regclass)")).scalar()
+        conn.execute(text("drop view scratch.reader"))
+        conn.execute(text("drop table scratch.source"))
+        conn.execute(
+            text("create materialized view scratch.source as select 'x'::text as driver_id")
+        )
+        conn.execute(text("create view scratch.reader as select driver_id from scratch.source"))
+        after = _md5(conn, "scratch.reader")
+        reprinted = conn.execute(text("select pg_get_viewdef('scratch.reader'::regclass)")).scalar()
+        assert (printed == reprinted, before is not None, after is not None) == (True,) * 3
+        assert before != after
+        assert _md5(conn, "scratch.source") is None
+
+
+def test_views_that_read_each_other_fail_the_check_as_the_database_says(
+    fresh_engine: Engine,
+) -> None:
+    """Two views of ops made to read each other (PostgreSQL refuses them only when read): the
+    check reads one, and fails with the database's error instead of waiting for ever."""
+    with fresh_engine.begin() as conn:
+        conn.execute(text("create view ops.loop_a as select 'x'::text as driver_id"))
+        conn.execute(text("create view ops.loop_b as select driver_id from ops.loop_a"))
+        conn.execute(text("create or replace view ops.loop_a as select driver_id from ops.loop_b"))
+    with pytest.raises(DBAPIError, match="infinite recursion"):
+        integrity.count_ops_view_leaks(fresh_engine)
 
 
 def test_claims_asset_has_its_own_job_and_daily_schedule(demo_engine: Engine) -> None:
