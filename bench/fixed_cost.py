@@ -233,6 +233,12 @@ def table(columns: list[tuple[str, Measure, dict[str, float] | None]]) -> str:
         steps = [r for r in rows if r.name.startswith("step ")]
         in_db = sum(r.database or 0.0 for r in steps)
         in_steps = sum(r.seconds or 0.0 for r in steps)
+        if not any(r.database is not None for r in steps):
+            summary.append(
+                f"- {title}: {measure.seconds:.1f} s, of which the steps {in_steps:.1f} s "
+                "(not replayed in this run: the database's share is not measured)"
+            )
+            continue
         summary.append(
             f"- {title}: {measure.seconds:.1f} s, of which the steps {in_steps:.1f} s "
             f"(the database {in_db:.1f} s of them, replayed); not the database's: "
