@@ -101,7 +101,8 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
     left after SHUTDOWN_GRACE_SECONDS is killed with its children. That last step matters:
     a code server whose instance storage vanished never finishes Dagster's shutdown (its
     clean-up thread dies on the lost database) and would otherwise run for ever; so when the
-    storage takes no connection, the wait is LOST_STORAGE_GRACE_SECONDS.
+    storage is gone (its database dropped, its server silent), the wait is
+    LOST_STORAGE_GRACE_SECONDS and the runs are cancelled over gRPC alone.
     """
     from dagster._core.workspace.context import WorkspaceProcessContext
     from dagster._core.workspace.load_target import WorkspaceFileTarget
