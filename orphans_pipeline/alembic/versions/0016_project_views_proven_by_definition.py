@@ -45,6 +45,7 @@ SELECT_MD5 = "migrations/0016/select_view_definition_md5"
 INSERT_VIEW = "migrations/0016/insert_project_view"
 FILES = (
     "migrations/0016/create_project_views_table",
+    "migrations/0016/create_view_dependencies_view",
     "migrations/0016/create_view_definition_md5_function",
     SELECT_MD5,  # per view, below
     INSERT_VIEW,
@@ -54,7 +55,7 @@ FILES = (
 
 def upgrade() -> None:
     conn = op.get_bind()
-    run_files(conn, FILES[:2])
+    run_files(conn, FILES[:3])
     for view_name, created_by in RERUNS.items():
         if is_ct4_view(conn, view_name):
             continue  # CT4's own: read by the check, or proven by 0015's filter

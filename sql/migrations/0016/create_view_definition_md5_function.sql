@@ -17,18 +17,14 @@ begin atomic
         || coalesce(
             (
                 select string_agg(
-                    distinct used.oid::regclass::text || ':' || used.relkind::text,
-                    ',' order by used.oid::regclass::text || ':' || used.relkind::text
+                    distinct dependency.used_oid::regclass::text
+                    || ':' || dependency.used_kind::text,
+                    ','
+                    order by dependency.used_oid::regclass::text
+                    || ':' || dependency.used_kind::text
                 )
-                from pg_catalog.pg_rewrite as rule_
-                inner join pg_catalog.pg_depend as dependency
-                    on dependency.classid = 'pg_catalog.pg_rewrite'::regclass
-                    and dependency.objid = rule_.oid
-                    and dependency.refclassid = 'pg_catalog.pg_class'::regclass
-                    and dependency.refobjid <> rule_.ev_class
-                inner join pg_catalog.pg_class as used
-                    on used.oid = dependency.refobjid
-                where rule_.ev_class = view_relation.oid
+                from orphans.view_dependencies as dependency
+                where dependency.view_oid = view_relation.oid
             ),
             ''
         )

@@ -25,16 +25,9 @@ begin atomic
 
     -- The views each unchanged view's rule reads, then the views those read in turn.
     uses as (
-        select distinct rule_.ev_class as view_oid, dependency.refobjid as used_oid
-        from pg_catalog.pg_rewrite as rule_
-        inner join pg_catalog.pg_depend as dependency
-            on dependency.classid = 'pg_catalog.pg_rewrite'::regclass
-            and dependency.objid = rule_.oid
-            and dependency.refclassid = 'pg_catalog.pg_class'::regclass
-            and dependency.refobjid <> rule_.ev_class
-        inner join pg_catalog.pg_class as used
-            on used.oid = dependency.refobjid
-            and used.relkind = 'v'
+        select dependency.view_oid, dependency.used_oid
+        from orphans.view_dependencies as dependency
+        where dependency.used_kind = 'v'
     ),
 
     reads as (
