@@ -693,7 +693,23 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
         0,
         ["ops.v_ct4_slow", "ops.v_ct4_on_slow"],
     )
+    assert "remembered_cuts" not in result.details  # the check before read it in time
+    # Cut by this budget just now, its definition unchanged: named without being read again.
+    result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0.2)
+    assert result.details["remembered_cuts"] == ["ops.v_ct4_slow"]
+    assert result.details["unverified"] == ["ops.v_ct4_slow", "ops.v_ct4_on_slow"]
+    # A larger budget reads it, and a read in time forgets the cut.
     assert integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=5).passed
+    result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0.2)
+    assert "remembered_cuts" not in result.details and not result.passed
+    # A changed definition is read again too.
+    ct4.narrow_view("ops.v_ct4_slow")
+    result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0.2)
+    assert "remembered_cuts" not in result.details
+    assert result.details["unverified"] == ["ops.v_ct4_slow", "ops.v_ct4_on_slow"]
+    # No budget (0): every view read to its end, whatever was cut before.
+    result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0)
+    assert result.passed and "remembered_cuts" not in result.details
 
 
 TRIPS_MILESTONES = "ops.v_cabinet_milestones_achieved_from_trips"

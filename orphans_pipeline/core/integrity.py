@@ -35,6 +35,9 @@ def count_operational_orphans(engine: Engine) -> CheckResult:
 # budget beside the others' reads, not after them (2 cores: more would only queue).
 LEAK_CHECK_READERS = 2
 LEAK_CHECK_THREADS = "leak-check"  # their names' prefix (the bench's recorder knows them by it)
+# How long one of CT4's views cut by its budget is named unverified without being read again
+# (its definition unchanged, its budget no larger): a monthly retry.
+REMEMBER_CUT_DAYS = 28
 
 
 def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) -> CheckResult:
@@ -47,19 +50,33 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
     read (its correlated subqueries: minutes at 100,000 drivers), so each of CT4's gets
     `ct4_view_seconds` (ORPHANS_LEAK_CHECK_VIEW_SECONDS): one not read in time is listed in
     `unverified`, and so is, unread, one of CT4's built on it; the check then does not pass.
+    Such a cut is remembered (orphans.leak_check_cuts): for REMEMBER_CUT_DAYS, while its
+    definition is unchanged and the budget no larger, the view is named unverified without
+    being read again (`remembered_cuts`), which saves that budget in every execute.
     A view whose definition proves it (`proven`: orphans.views_proven_by_definition) is not
     read: one of CT4's the project gave the operational filter, or one of the project's own,
     which take their drivers from ops.v_operational_drivers (always read). Such a view is read
     after all when a view it reads shows an excluded driver."""
     budget = settings.leak_check_view_seconds() if ct4_view_seconds is None else ct4_view_seconds
+    # A budget of 0 is none (null): larger than any a cut was remembered with.
+    compared = budget if budget > 0 else None
     with engine.connect() as conn:
-        views = list(sql.run(conn, "checks/select_leak_check_views").mappings())
+        views = list(
+            sql.run(
+                conn,
+                "checks/select_leak_check_views",
+                budget_seconds=compared,
+                remember_days=REMEMBER_CUT_DAYS,
+            ).mappings()
+        )
     names = [str(view["view_name"]) for view in views]
     checked = set(names)
     # Each view's outcome: "proven", "unverified", or the row of its read (leaks, driver_ids).
     outcome: dict[str, Any] = {}
     waiting = dict(zip(names, views, strict=True))
     reading: dict[Future[Any], str] = {}
+    remembered: list[str] = []  # not read: cut by this budget before (orphans.leak_check_cuts)
+    read: list[str] = []
     pool = ThreadPoolExecutor(LEAK_CHECK_READERS, thread_name_prefix=LEAK_CHECK_THREADS)
     try:
         while waiting or reading:
@@ -81,18 +98,31 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
                     outcome[name] = "proven"
                 elif view["is_ct4"] and on_unverified:
                     outcome[name] = "unverified"  # built on a view too slow to read: as slow
+                elif view["is_ct4"] and view["remembered_cut"]:
+                    outcome[name] = "unverified"
+                    remembered.append(name)
                 else:
                     seconds = budget if view["is_ct4"] else None
                     reading[pool.submit(_read_view, engine, name, seconds)] = name
             if reading:
                 done, _ = wait(reading, return_when=FIRST_COMPLETED)
                 for future in done:
-                    outcome[reading.pop(future)] = future.result()
+                    name = reading.pop(future)
+                    outcome[name] = future.result()
+                    read.append(name)
     except BaseException:
         # A failed read, or the step interrupted: the reads not started yet never start.
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+    with engine.begin() as conn:
+        sql.run(
+            conn,
+            "checks/record_leak_check_cuts",
+            cut=[name for name in read if outcome[name] == "unverified"],
+            read=[name for name in read if outcome[name] != "unverified"],
+            budget_seconds=compared,
+        )
     per_view = {name: int(outcome[name].leaks) for name in names if _leaks(outcome[name])}
     driver_ids = {
         str(driver_id) for name in per_view for driver_id in outcome[name].driver_ids or ()
@@ -105,6 +135,8 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
     unverified = [name for name in names if outcome[name] == "unverified"]
     if unverified:
         details["unverified"] = unverified
+    if remembered:
+        details["remembered_cuts"] = remembered
     count = sum(per_view.values())
     return CheckResult(count == 0 and not unverified, count, sorted(driver_ids)[:20], details)
 

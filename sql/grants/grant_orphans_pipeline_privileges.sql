@@ -79,7 +79,9 @@ begin
         orphans.record_judgement(text),
         orphans.leak_check_views(),
         orphans.views_proven_by_definition(),
-        orphans.count_view_leaks(text)
+        orphans.count_view_leaks(text),
+        orphans.remembered_leak_check_cuts(numeric, integer),
+        orphans.record_leak_check_cuts(text[], text[], numeric)
     to orphans_pipeline;
     if current_setting('server_version_num')::int >= 170000 then
         -- MAINTAIN: ANALYZE of the work tables and REFRESH of the computed claims, not owning.

@@ -48,7 +48,9 @@ begin
         orphans.review_decisions(jsonb, text, boolean),
         orphans.leak_check_views(),
         orphans.views_proven_by_definition(),
-        orphans.count_view_leaks(text)
+        orphans.count_view_leaks(text),
+        orphans.remembered_leak_check_cuts(numeric, integer),
+        orphans.record_leak_check_cuts(text[], text[], numeric)
     to orphans_reviewer;
 end
 $$

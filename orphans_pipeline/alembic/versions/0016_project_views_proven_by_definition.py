@@ -7,6 +7,10 @@
   that of every view they read, is still the project's: each takes its drivers from
   ops.v_operational_drivers, which the check still reads. At 1,000,000 drivers reading the
   milestones, claims and eligible drivers cost 11-16 s each, in every execute.
+- orphans.leak_check_cuts remembers CT4's views the check's time budget cut (CT4's funnel:
+  more than ten minutes at 1,000,000 drivers, cut at 20 s in every execute); the next checks
+  name them unverified without reading them, until their definition changes, a larger budget
+  is given, or 28 days have passed.
 
 Revision ID: 0016
 Revises: 0015
@@ -50,6 +54,10 @@ FILES = (
     SELECT_MD5,  # per view, below
     INSERT_VIEW,
     "migrations/0016/create_views_proven_by_definition_function",
+    "migrations/0016/create_leak_check_cuts_table",
+    "migrations/0016/create_remembered_leak_check_cuts_function",
+    "migrations/0016/create_record_leak_check_cuts_function",
+    "migrations/0016/revoke_leak_check_cuts_functions_from_public",
 )
 
 
@@ -68,7 +76,7 @@ def upgrade() -> None:
             view_name=view_name,
             definition_md5=found if found == _created_md5(conn, created_by, view_name) else None,
         )
-    run_files(conn, FILES[-1:])
+    run_files(conn, FILES[5:])
 
 
 def _definition_md5(conn: Connection, view_name: str) -> str | None:
