@@ -45,14 +45,16 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
     driver_id, CT4's own included (the quarantine list aside): must be 0. `per_view` names
     each view that shows one.
 
-    Each view is read in a statement of its own, LEAK_CHECK_READERS at a time, a view only
-    once every view it reads is settled. One of CT4's views may cost more than linear time to
-    read (its correlated subqueries: minutes at 100,000 drivers), so each of CT4's gets
-    `ct4_view_seconds` (ORPHANS_LEAK_CHECK_VIEW_SECONDS): one not read in time is listed in
-    `unverified`, and so is, unread, one of CT4's built on it; the check then does not pass.
+    Each view is read in a statement of its own, LEAK_CHECK_READERS at a time (one of the
+    project's only once every view it reads is settled). One of CT4's views may cost more than
+    linear time to read (its correlated subqueries: minutes at 100,000 drivers), so each of
+    CT4's gets `ct4_view_seconds` (ORPHANS_LEAK_CHECK_VIEW_SECONDS): one not read in time is
+    listed in `unverified`, and so is one of CT4's built on one known to be so (left unread);
+    the check then does not pass.
     Such a cut is remembered (orphans.leak_check_cuts): for REMEMBER_CUT_DAYS, while its
-    definition is unchanged and the budget no larger, the view is named unverified without
-    being read again (`remembered_cuts`), which saves that budget in every execute.
+    definition and those of the views it reads are unchanged and the budget no larger, the
+    view is named unverified without being read again (`remembered_cuts`), which saves that
+    budget in every execute.
     A view whose definition proves it (`proven`: orphans.views_proven_by_definition) is not
     read: one of CT4's the project gave the operational filter, or one of the project's own,
     which take their drivers from ops.v_operational_drivers (always read). Such a view is read
@@ -80,10 +82,13 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
     pool = ThreadPoolExecutor(LEAK_CHECK_READERS, thread_name_prefix=LEAK_CHECK_THREADS)
     try:
         while waiting or reading:
+            # A view is decided once the views it reads are; one of CT4's to read needs not
+            # wait for them (only one already known unverified spares its read).
             ready = [
                 name
                 for name, view in waiting.items()
-                if all(read in outcome for read in _reads(view, name, checked))
+                if (view["is_ct4"] and not view["proven"])
+                or all(read in outcome for read in _reads(view, name, checked))
             ]
             if not ready and not reading:
                 # Views that read each other in a cycle (PostgreSQL refuses them only when

@@ -9,7 +9,8 @@
   milestones, claims and eligible drivers cost 11-16 s each, in every execute.
 - orphans.leak_check_cuts remembers CT4's views the check's time budget cut (CT4's funnel:
   more than ten minutes at 1,000,000 drivers, cut at 20 s in every execute); the next checks
-  name them unverified without reading them, until their definition changes, a larger budget
+  name them unverified without reading them, until their definition or that of a view they
+  read changes, a larger budget
   is given, or 28 days have passed.
 
 Revision ID: 0016
@@ -54,6 +55,7 @@ FILES = (
     SELECT_MD5,  # per view, below
     INSERT_VIEW,
     "migrations/0016/create_views_proven_by_definition_function",
+    "migrations/0016/create_view_closure_md5_function",
     "migrations/0016/create_leak_check_cuts_table",
     "migrations/0016/create_remembered_leak_check_cuts_function",
     "migrations/0016/create_record_leak_check_cuts_function",

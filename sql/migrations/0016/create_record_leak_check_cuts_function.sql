@@ -18,10 +18,10 @@ begin atomic
     delete from orphans.leak_check_cuts as cut
     where cut.view_name = any(p_read);
     insert into orphans.leak_check_cuts as cut (view_name, definition_md5, budget_seconds)
-    select cut_view.view_name, orphans.view_definition_md5(cut_view.view_name), p_budget_seconds
+    select cut_view.view_name, orphans.view_closure_md5(cut_view.view_name), p_budget_seconds
     from unnest(p_cut) as cut_view (view_name)
     where p_budget_seconds is not null
-        and orphans.view_definition_md5(cut_view.view_name) is not null
+        and orphans.view_closure_md5(cut_view.view_name) is not null
     on conflict (view_name) do update
     set
         definition_md5 = excluded.definition_md5,

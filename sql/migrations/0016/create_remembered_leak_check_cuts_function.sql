@@ -1,8 +1,9 @@
 -- create_remembered_leak_check_cuts_function: orphans.remembered_leak_check_cuts(budget_seconds,
 -- days), the views of orphans.leak_check_cuts the check names unverified without reading them
--- again: cut less than `days` ago, with the definition they still have, under a budget at least
--- as large as this one (a larger budget reads them again; a null budget is none, larger than
--- any). SECURITY DEFINER, search path pinned. Returns setof view_name.
+-- again: cut less than `days` ago, their definition and those of the views they read unchanged
+-- (orphans.view_closure_md5), under a budget at least as large as this one (a larger budget
+-- reads them again; a null budget is none, larger than any). SECURITY DEFINER, search path
+-- pinned. Returns setof view_name.
 create or replace function orphans.remembered_leak_check_cuts(
     p_budget_seconds numeric,
     p_days integer
@@ -17,6 +18,6 @@ begin atomic
     from orphans.leak_check_cuts as cut
     where cut.cut_at > now() - make_interval(days => p_days)
         and cut.budget_seconds >= p_budget_seconds
-        and cut.definition_md5 = orphans.view_definition_md5(cut.view_name)
+        and cut.definition_md5 = orphans.view_closure_md5(cut.view_name)
     order by cut.view_name;
 end
