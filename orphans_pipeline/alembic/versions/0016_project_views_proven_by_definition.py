@@ -10,8 +10,7 @@
 - orphans.leak_check_cuts remembers CT4's views the check's time budget cut (CT4's funnel:
   more than ten minutes at 1,000,000 drivers, cut at 20 s in every execute); the next checks
   name them unverified without reading them, until their definition or that of a view they
-  read changes, a larger budget
-  is given, or 28 days have passed.
+  read changes, a larger budget is given, or 28 days have passed.
 
 Revision ID: 0016
 Revises: 0015
