@@ -710,6 +710,14 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
     # No budget (0): every view read to its end, whatever was cut before.
     result = integrity.count_ops_view_leaks(flavored_engine, ct4_view_seconds=0)
     assert result.passed and "remembered_cuts" not in result.details
+    # Remembered are only CT4's views of the check, under a budget of at most an hour.
+    with flavored_engine.begin() as conn:
+        for cut, budget in ((["ops.v_ct4_slow"], 86400), (["ops.v_operational_drivers"], 5)):
+            conn.execute(
+                text("select orphans.record_leak_check_cuts(:cut, '{}', :budget)"),
+                {"cut": cut, "budget": budget},
+            )
+        assert conn.execute(text("select count(*) from orphans.leak_check_cuts")).scalar() == 0
 
 
 TRIPS_MILESTONES = "ops.v_cabinet_milestones_achieved_from_trips"

@@ -57,10 +57,11 @@ def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
         "driver_id, CT4's own included (the quarantine list ops.v_driver_orphans aside). A leak "
         "is an ERROR naming each view; one of CT4's views not read within its time budget "
         "(ORPHANS_LEAK_CHECK_VIEW_SECONDS) is a WARN naming it (and, cut once, is named "
-        "without being read again for 28 days while its definition stays). Proven by their "
-        "definition instead of read: CT4's views the project gave the operational filter while "
-        "it is still that filter's, and the project's own views while each is as the project "
-        "created it (they take their drivers from ops.v_operational_drivers, always read)."
+        "without being read again for 28 days while its definitions stay and the budget is no "
+        "larger). Proven by their definition instead of read: CT4's views the project gave the "
+        "operational filter while it is still that filter's, and the project's own views while "
+        "each is as the project created it (they take their drivers from "
+        "ops.v_operational_drivers, always read)."
     ),
 )
 def ops_views_exclude_quarantined_drivers(ct4: CT4Database) -> dg.AssetCheckResult:

@@ -2,8 +2,8 @@
 -- with a driver_id, CT4's own included, the quarantine list ops.v_driver_orphans aside), whether
 -- each is CT4's, which of them each reads (orphans.leak_check_views, revision 0012), those it
 -- reads first, whether its definition proves it without a read
--- (orphans.views_proven_by_definition, revisions 0015 and 0016), and whether the budget
--- :budget_seconds cut it in the last :remember_days days, its definition unchanged
+-- (orphans.views_proven_by_definition, revisions 0015 and 0016), and whether a budget at least
+-- :budget_seconds cut it in the last :remember_days days, its definitions unchanged
 -- (orphans.remembered_leak_check_cuts, 0016). Returns rows: view_name, is_ct4, reads, proven,
 -- remembered_cut.
 select

@@ -49,8 +49,7 @@ begin
         orphans.leak_check_views(),
         orphans.views_proven_by_definition(),
         orphans.count_view_leaks(text),
-        orphans.remembered_leak_check_cuts(numeric, integer),
-        orphans.record_leak_check_cuts(text[], text[], numeric)
+        orphans.remembered_leak_check_cuts(numeric, integer)
     to orphans_reviewer;
 end
 $$

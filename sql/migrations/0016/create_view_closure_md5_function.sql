@@ -1,7 +1,8 @@
 -- create_view_closure_md5_function: orphans.view_closure_md5(view_name), the md5 of a view's
 -- definition and of the definition of every view it reads, directly or not
 -- (orphans.view_definition_md5 of each, in name order): what a view costs to read changes with
--- any of them. Null when no view of that name exists. Returns one text value.
+-- any of them. Plain views only: what a materialized view holds is data, like a table's.
+-- Null when no view of that name exists. Returns one text value.
 create or replace function orphans.view_closure_md5(p_view_name text)
 returns text
 language sql
