@@ -5,7 +5,7 @@ import re
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import DBAPIError
 
@@ -137,19 +137,22 @@ def revision_files() -> dict[str, tuple[str, ...]]:
     once it has landed (pinned by sql/migrations/checksums.sha256): a change of a view or a
     function is a new revision.
     """
-    script = ScriptDirectory.from_config(alembic_config())
-    newest_first = list(script.walk_revisions("base", "heads"))
-    return {rev.revision: tuple(getattr(rev.module, "FILES", ())) for rev in reversed(newest_first)}
+    return {rev.revision: tuple(getattr(rev.module, "FILES", ())) for rev in _revisions()}
 
 
 def revision_reruns() -> dict[str, tuple[str, ...]]:
     """The files of earlier revisions each revision runs again (its `RERUNS`), only in a
     savepoint it rolls back, to compare what they create with what a database holds."""
-    script = ScriptDirectory.from_config(alembic_config())
     return {
         rev.revision: tuple(dict(getattr(rev.module, "RERUNS", {})).values())
-        for rev in script.walk_revisions("base", "heads")
+        for rev in _revisions()
     }
+
+
+def _revisions() -> list[Script]:
+    """The project's Alembic revisions, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return list(reversed(list(script.walk_revisions("base", "heads"))))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> float | None:
