@@ -35,9 +35,12 @@ run: $(STAMP)
 	@echo "Both runs are in the Dagster UI: run 'ORPHANS_API_TOKEN=<a secret> make ui', open"
 	@echo "http://127.0.0.1:3000/runs and log in with that secret"
 
-## make test: the whole suite against a real PostgreSQL (embedded, or TEST_DATABASE_URL).
+## make test: the whole suite against a real PostgreSQL (embedded, or TEST_DATABASE_URL). On the
+## embedded default it runs in TEST_WORKERS pytest-xdist workers, each with a server of its own;
+## one server given by TEST_DATABASE_URL is shared, so the suite then runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(if $(TEST_DATABASE_URL),,-n $(TEST_WORKERS) --dist loadfile)
 
 lint: $(STAMP)
 	$(BIN)/ruff check orphans_pipeline orphans_pipeline_tests bench

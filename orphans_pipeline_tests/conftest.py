@@ -2,6 +2,10 @@
 
 A template database with the CT4 subset and the project's migrations is built once per session;
 each test module (`engine`) and each test that asks for `fresh_engine` gets its own copy.
+
+`make test` runs the suite in two pytest-xdist workers on the embedded default. Each worker then
+has an embedded server of its own (under ORPHANS_HOME/<worker>), stopped when it ends: roles are
+cluster-wide, and the tests of grants, connections and locks read the whole server.
 """
 
 import contextlib
@@ -21,7 +25,29 @@ from orphans_pipeline.core import demo, schema, settings
 from orphans_pipeline_tests.real_ct4 import load_real_ct4
 from orphans_pipeline_tests.roles import as_role, login_role
 
-TEMPLATE = "orphans_test_template"
+# Under pytest-xdist, "gw0", "gw1", ...; "" in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEMPLATE = f"orphans_test_template{WORKER}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if WORKER and not os.environ.get("TEST_DATABASE_URL"):
+        # Set before any test runs, so the commands the tests start inherit it too.
+        os.environ["ORPHANS_HOME"] = str(settings.orphans_home() / WORKER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # schemathesis names each operation's test alike; pytest-xdist tells tests by name, and with
+    # the names alike it ran one operation of nine (test_api_fuzz proves all nine ran).
+    # The name the item already has (with the operation) becomes its id, as pytest would make it.
+    for item in items:
+        if getattr(item, "operation_label", None) and item.name not in item.nodeid:
+            assert item.parent is not None
+            if hasattr(item, "_id"):  # pytest 9
+                item._id = item.parent.id.child(item.name)
+            else:
+                item._nodeid = f"{item.parent.nodeid}::{item.name}"
+            assert item.name in item.nodeid, item.nodeid
 
 
 def _code_servers_of(parent: int) -> list[int]:
@@ -75,8 +101,13 @@ def _url_for(admin_url: str, database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def admin_url() -> str:
-    return _admin_url()
+def admin_url() -> Iterator[str]:
+    yield _admin_url()
+    if WORKER and not os.environ.get("TEST_DATABASE_URL"):
+        from orphans_pipeline.core import embedded
+
+        # The worker's own server: nothing else uses it, and `db stop` knows only the default.
+        embedded.stop(settings.orphans_home())
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +139,7 @@ class FlavorTemplates:
 
     def __call__(self, flavor: str) -> str:
         if flavor not in self.built:
-            name = f"orphans_test_{flavor}"
+            name = f"orphans_test_{flavor}{WORKER}"
             _execute(
                 self.admin_url,
                 psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(name)),
