@@ -97,4 +97,11 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    from orphans_pipeline import cli
+
+    # The console script's own way out (cli.run), where the CLI has one.
+    exit_now = getattr(cli, "exit_now", None)
+    if exit_now is not None:
+        exit_now(status)
+    sys.exit(status)

@@ -1,6 +1,7 @@
 """`orphans-pipeline`: the operators' command line, over the core (and Dagster for `fix`)."""
 
 import argparse
+import atexit
 import json
 import os
 import signal
@@ -8,7 +9,7 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
@@ -536,9 +537,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
 
 
+def run(argv: Sequence[str] | None = None) -> None:
+    """The console script: main, then out without tearing down the modules it imported (with
+    Dagster's, gRPC's and SQLAlchemy's, about 0.7 s of every command's wall time, for nothing).
+    The exit handlers still run (logging, weakref finalizers) and the streams are flushed; a
+    thread still running, or streams that cannot be flushed, get Python's ordinary exit."""
+    status = main(argv)
+    exit_now(status)
+
+
+def exit_now(status: int) -> NoReturn:
+    others = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+    ]
+    if others or not _flushed():
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    _flushed()
+    os._exit(status)
+
+
+def _flushed() -> bool:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -146,6 +146,47 @@ def test_fix_whose_databases_vanish_ends_with_everything_it_started(
     assert "error: database:" in log.read_text().splitlines()[-1]
 
 
+def test_fix_that_ends_leaves_nothing_running_and_runs_the_exit_handlers(
+    module_databases: DatabaseFactory, tmp_path: Path
+) -> None:
+    """The console script's way out (cli.run): its code server, idle once the run has ended, is
+    stopped without the wait of its own shutdown, and the interpreter leaves without tearing
+    its modules down; still, the exit status is the command's, what it printed is all there,
+    the exit handlers ran, and the moment it has exited nothing it started runs."""
+    engine = module_databases.create("ends")
+    demo.load_demo_data(engine, 200, seed=33)
+    storage = module_databases.create("ends_dagster", template="template0")
+    env = isolated_environment(tmp_path, engine, storage)
+    script = (
+        "import atexit; atexit.register(print, 'exit handlers ran'); "
+        "from orphans_pipeline import cli; cli.run(['fix', '--execute'])"
+    )
+    fix = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    with killed_afterwards(fix):
+        out, _ = fix.communicate(timeout=180)
+        left = session_processes(fix.pid)
+        assert left == [], describe(left)
+    text = out.decode()
+    assert fix.returncode == 0, text
+    assert "result: succeeded" in text and "quarantined" in text, text
+    assert text.rstrip().endswith("exit handlers ran"), text[-500:]
+    refused = "from orphans_pipeline import cli; cli.run(['fix', '--limit', '-1'])"
+    usage = subprocess.run(
+        [sys.executable, "-c", refused],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert usage.returncode == 2 and "error:" in usage.stderr, usage
+
+
 def background(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`command` started with `&` by a shell script, as an operator's script would: without job
     control, the shell starts it with SIGINT ignored. The script leads a session of its own;
