@@ -316,6 +316,32 @@ def test_no_lead_link_stays_an_anti_join_through_the_view(ct4: CT4, name: str) -
     assert "SubPlan" not in plan, plan
 
 
+def test_classification_joins_no_match_set_to_another(ct4: CT4) -> None:
+    """Revision 0017: the matches of every level and key are one union grouped by (driver,
+    event). The planner cannot know how few pairs share a normalised key, so any join of two
+    match sets is sized for billions of rows; 0013's full join of the license and phone
+    matches was hashed that way, 447 s of a first execute at 10,000,000 drivers."""
+    person = ct4.driver("D1", phone="987654321", license_number="LIC-00001")
+    ct4.event(SCOUTING, "S-1", {"driver_phone": "987654321", "driver_license": "LIC-00001"})
+    with ct4.engine.begin() as conn:
+        register_run(conn, "plan")
+        conn.execute(
+            text(
+                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
+                "values ('plan', 'D1', 'D1', :person)"
+            ),
+            {"person": person},
+        )
+        plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), {"run_id": "plan"})
+        staged = conn.execute(
+            text("select level, match_strategy from orphans.run_events where run_id = 'plan'")
+        ).all()
+        conn.rollback()
+    assert "Full Join" not in plan, plan
+    assert "HashAggregate" in plan or "GroupAggregate" in plan, plan
+    assert staged == [("L2", "both_exact")], staged
+
+
 def test_events_of_other_tables_are_ignored_at_every_level(ct4: CT4) -> None:
     person = ct4.driver("D1", phone="987654321")
     ct4.event("drivers", "D1", {"driver_id": "D1", "driver_phone": "987654321"}, person=person)
