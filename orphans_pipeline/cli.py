@@ -537,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
 
 
-def run(argv: Sequence[str] | None = None) -> None:
+def run(argv: Sequence[str] | None = None) -> NoReturn:
     """The console script: main, then out without tearing down the modules it imported (with
     Dagster's, gRPC's and SQLAlchemy's, about 0.7 s of every command's wall time, for nothing).
     The exit handlers still run (logging, weakref finalizers) and the streams are flushed; a

@@ -120,19 +120,15 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
             if child.pid not in started_before and _is_code_server(child)
         ]
         lost = _storage_lost()
-        idle = False
         try:
-            idle = _cancel_current_runs(context, storage_lost=lost)
+            _cancel_current_runs(context, storage_lost=lost)
         finally:
             try:
                 context.__exit__(None, None, None)
             finally:
-                if idle:
-                    _stop_idle_servers(servers)
-                else:
-                    stop_processes(
-                        servers, LOST_STORAGE_GRACE_SECONDS if lost else SHUTDOWN_GRACE_SECONDS
-                    )
+                stop_processes(
+                    servers, LOST_STORAGE_GRACE_SECONDS if lost else SHUTDOWN_GRACE_SECONDS
+                )
 
 
 def _storage_lost() -> bool:
@@ -150,15 +146,13 @@ def _is_code_server(process: psutil.Process) -> bool:
     return any(command[i : i + 2] == ["api", "grpc"] for i in range(len(command)))
 
 
-def _cancel_current_runs(context: Any, *, storage_lost: bool) -> bool:
+def _cancel_current_runs(context: Any, *, storage_lost: bool) -> None:
     """Terminate the runs each code server is executing, as the UI's Terminate does (the run
     ends CANCELED); where the instance storage cannot be reached, ask the server over gRPC
-    alone, which needs no database. Return whether the servers are idle: each answered, and
-    each run it listed had already finished in the instance (nothing was cancelled)."""
+    alone, which needs no database."""
     from dagster._core.remote_representation.code_location import GrpcServerCodeLocation
     from dagster._grpc.types import CancelExecutionRequest
 
-    idle = not storage_lost
     for entry in context.get_current_workspace().code_location_entries.values():
         location = entry.code_location
         if not isinstance(location, GrpcServerCodeLocation):
@@ -167,55 +161,12 @@ def _cancel_current_runs(context: Any, *, storage_lost: bool) -> bool:
             run_ids = location.get_current_runs()
         except Exception:  # an unreachable server is dealt with by stop_processes
             LOG.warning("could not list the runs of %s", entry.origin.location_name, exc_info=True)
-            idle = False
             continue
         for run_id in run_ids:
-            if not storage_lost and _finished(context, run_id):
-                continue
-            idle = False
             if not storage_lost and _ended_through_instance(context, run_id):
                 continue
             with suppress(Exception):
                 location.client.cancel_execution(CancelExecutionRequest(run_id=run_id))
-    return idle
-
-
-def _finished(context: Any, run_id: str) -> bool:
-    try:
-        run = context.instance.get_run_by_id(run_id)
-    except Exception:
-        return False
-    return run is not None and run.is_finished
-
-
-def _stop_idle_servers(servers: list[psutil.Process]) -> None:
-    """Stop code servers told to shut down whose runs had all finished: once their run workers
-    have exited, nothing is left for them to do, so they are killed rather than waited for
-    (their own shutdown, a clean-up tick and the tear-down of an interpreter that imported
-    Dagster, is about 1.3 s of every command). A worker still running after the grace: as
-    stop_processes."""
-    children: list[psutil.Process] = []
-    for server in servers:
-        with suppress(psutil.Error):
-            children += server.children(recursive=True)
-    # multiprocessing's resource tracker lives as long as its server; the rest are run workers.
-    workers = [child for child in children if not _is_resource_tracker(child)]
-    _, alive = psutil.wait_procs(workers, timeout=SHUTDOWN_GRACE_SECONDS)
-    if alive:
-        stop_processes(servers, 0.0)
-        return
-    doomed = [*servers, *children]
-    for process in doomed:
-        with suppress(psutil.Error):
-            process.kill()
-    psutil.wait_procs(doomed, timeout=10)
-
-
-def _is_resource_tracker(process: psutil.Process) -> bool:
-    try:
-        return any("multiprocessing.resource_tracker" in part for part in process.cmdline())
-    except psutil.Error:
-        return False
 
 
 def _ended_through_instance(context: Any, run_id: str) -> bool:

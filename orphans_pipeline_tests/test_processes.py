@@ -149,10 +149,9 @@ def test_fix_whose_databases_vanish_ends_with_everything_it_started(
 def test_fix_that_ends_leaves_nothing_running_and_runs_the_exit_handlers(
     module_databases: DatabaseFactory, tmp_path: Path
 ) -> None:
-    """The console script's way out (cli.run): its code server, idle once the run has ended, is
-    stopped without the wait of its own shutdown, and the interpreter leaves without tearing
-    its modules down; still, the exit status is the command's, what it printed is all there,
-    the exit handlers ran, and the moment it has exited nothing it started runs."""
+    """The console script's way out (cli.run): the interpreter leaves without tearing its
+    modules down; still, the exit status is the command's, what it printed is all there, the
+    exit handlers ran, and the moment it has exited nothing it started runs."""
     engine = module_databases.create("ends")
     demo.load_demo_data(engine, 200, seed=33)
     storage = module_databases.create("ends_dagster", template="template0")
