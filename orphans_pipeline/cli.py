@@ -555,14 +555,16 @@ def exit_now(status: int) -> NoReturn:
     if others or not _flushed():
         sys.exit(status)
     atexit._run_exitfuncs()
-    _flushed()
-    os._exit(status)
+    # As Python's own exit: output the exit handlers wrote that cannot be flushed is status 120.
+    os._exit(status if _flushed() else 120)
 
 
 def _flushed() -> bool:
+    """Whether stdout and stderr took what they hold (a stream closed at start is None)."""
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except (OSError, ValueError):
         return False
     return True

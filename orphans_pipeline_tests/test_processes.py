@@ -150,18 +150,26 @@ def test_fix_that_ends_leaves_nothing_running_and_runs_the_exit_handlers(
     module_databases: DatabaseFactory, tmp_path: Path
 ) -> None:
     """The console script's way out (cli.run): the interpreter leaves without tearing its
-    modules down; still, the exit status is the command's, what it printed is all there, the
-    exit handlers ran, and the moment it has exited nothing it started runs."""
+    modules down (an object of the script's module is never finalized); still, the exit status
+    is the command's, what it printed is all there, the exit handlers ran, and the moment it has
+    exited nothing it started runs. A command that fails keeps its status."""
     engine = module_databases.create("ends")
     demo.load_demo_data(engine, 200, seed=33)
     storage = module_databases.create("ends_dagster", template="template0")
     env = isolated_environment(tmp_path, engine, storage)
     script = (
-        "import atexit; atexit.register(print, 'exit handlers ran'); "
-        "from orphans_pipeline import cli; cli.run(['fix', '--execute'])"
+        "import atexit\n"
+        "class Module:\n"
+        "    def __del__(self):\n"
+        "        print('modules torn down', flush=True)\n"
+        "kept = Module()\n"
+        "atexit.register(print, 'exit handlers ran')\n"
+        "from orphans_pipeline import cli\n"
+        "cli.run(sys.argv[1:])\n"
     )
+    command = [sys.executable, "-c", "import sys\n" + script]
     fix = subprocess.Popen(
-        [sys.executable, "-c", script],
+        [*command, "fix", "--execute"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -175,15 +183,13 @@ def test_fix_that_ends_leaves_nothing_running_and_runs_the_exit_handlers(
     assert fix.returncode == 0, text
     assert "result: succeeded" in text and "quarantined" in text, text
     assert text.rstrip().endswith("exit handlers ran"), text[-500:]
-    refused = "from orphans_pipeline import cli; cli.run(['fix', '--limit', '-1'])"
-    usage = subprocess.run(
-        [sys.executable, "-c", refused],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    assert "modules torn down" not in text, text[-500:]
+    missing = {**env, "DATABASE_URL": url_of(engine).replace("/orphans_ends_", "/gone_")}
+    failed = subprocess.run(
+        [*command, "fix"], env=missing, capture_output=True, text=True, timeout=120
     )
-    assert usage.returncode == 2 and "error:" in usage.stderr, usage
+    assert failed.returncode == 1, failed
+    assert "error: database:" in failed.stderr and "exit handlers ran" in failed.stdout, failed
 
 
 def background(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
