@@ -74,6 +74,10 @@ bench: $(STAMP)
 
 stop: $(STAMP)
 	$(BIN)/orphans-pipeline db stop
+	@# The test workers' own servers, should a worker have ended without stopping its one.
+	@for home in $(ORPHANS_HOME)/gw*; do \
+		[ -d "$$home/pg" ] && ORPHANS_HOME="$$home" $(BIN)/orphans-pipeline db stop; \
+	done; true
 
 clean: stop
 	rm -rf $(VENV) .orphans
