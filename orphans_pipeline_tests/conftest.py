@@ -28,10 +28,12 @@ from orphans_pipeline_tests.roles import as_role, login_role
 # Under pytest-xdist, "gw0", "gw1", ...; "" in a run without workers.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 TEMPLATE = f"orphans_test_template{WORKER}"
+# A worker on the embedded default has a server of its own (ORPHANS_HOME/<worker>).
+OWN_SERVER = bool(WORKER) and not os.environ.get("TEST_DATABASE_URL")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if WORKER and not os.environ.get("TEST_DATABASE_URL"):
+    if OWN_SERVER:
         # Set before any test runs, so the commands the tests start inherit it too.
         os.environ["ORPHANS_HOME"] = str(settings.orphans_home() / WORKER)
 
@@ -103,7 +105,7 @@ def _url_for(admin_url: str, database: str) -> str:
 @pytest.fixture(scope="session")
 def admin_url() -> Iterator[str]:
     yield _admin_url()
-    if WORKER and not os.environ.get("TEST_DATABASE_URL"):
+    if OWN_SERVER:
         from orphans_pipeline.core import embedded
 
         # The worker's own server: nothing else uses it, and `db stop` knows only the default.

@@ -47,12 +47,13 @@ RERUNS = {
 
 SELECT_MD5 = "migrations/0016/select_view_definition_md5"
 INSERT_VIEW = "migrations/0016/insert_project_view"
-FILES = (
+# What the recording of each view needs, and what reads the recorded views.
+BEFORE_RECORDING = (
     "migrations/0016/create_project_views_table",
     "migrations/0016/create_view_dependencies_view",
     "migrations/0016/create_view_definition_md5_function",
-    SELECT_MD5,  # per view, below
-    INSERT_VIEW,
+)
+AFTER_RECORDING = (
     "migrations/0016/create_views_proven_by_definition_function",
     "migrations/0016/create_view_closure_md5_function",
     "migrations/0016/create_leak_check_cuts_table",
@@ -60,11 +61,13 @@ FILES = (
     "migrations/0016/create_record_leak_check_cuts_function",
     "migrations/0016/revoke_leak_check_cuts_functions_from_public",
 )
+# In run order (checksums.sha256 pins them so): SELECT_MD5 and INSERT_VIEW run per view.
+FILES = (*BEFORE_RECORDING, SELECT_MD5, INSERT_VIEW, *AFTER_RECORDING)
 
 
 def upgrade() -> None:
     conn = op.get_bind()
-    run_files(conn, FILES[:3])
+    run_files(conn, BEFORE_RECORDING)
     for view_name, created_by in RERUNS.items():
         if is_ct4_view(conn, view_name):
             continue  # CT4's own: read by the check, or proven by 0015's filter
@@ -77,7 +80,7 @@ def upgrade() -> None:
             view_name=view_name,
             definition_md5=found if found == _created_md5(conn, created_by, view_name) else None,
         )
-    run_files(conn, FILES[5:])
+    run_files(conn, AFTER_RECORDING)
 
 
 def _definition_md5(conn: Connection, view_name: str) -> str | None:
