@@ -794,6 +794,84 @@ def _ct4_proven(proven: list[str]) -> list[str]:
     return sorted(set(proven) & set(FILTERED_VIEWS))
 
 
+FUNNEL = "ops.v_cabinet_funnel_status"
+CLAIMS_EXPECTED, CLAIMS_GAP = "ops.v_cabinet_claims_expected_14d", "ops.v_cabinet_claims_gap_14d"
+KEPT_PROVEN = [CLAIMS_EXPECTED, CLAIMS_GAP, FUNNEL]
+
+
+def _kept_proven(proven: list[str]) -> list[str]:
+    return sorted(set(proven) & set(KEPT_PROVEN))
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_ct4_funnel_and_claims_views_are_proven_while_their_definition_and_the_data_allow(
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates
+) -> None:
+    """CT4's funnel and two claims views (20 s and more to read at 1,000,000 drivers) are
+    proven by the definition CT4 ships (revision 0018) while no excluded driver could show in
+    them: the funnel leaves quarantined drivers out itself, so only a purged driver with a
+    driver link again could; the expected claims list only drivers whose person has a cabinet
+    lead link; the gap passes the expected claims' drivers through. Each such case, and a
+    definition CT4 changed, makes the check read the view (and find the leak)."""
+    engine = module_databases.create("real", template=flavor_templates("real"))
+    ct4 = CT4(engine)
+    person = ct4.driver("LEAKY")
+    ct4.quarantine("LEAKY", person)
+    result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
+    assert (result.passed, _kept_proven(result.details["proven"])) == (True, KEPT_PROVEN)
+
+    # The quarantined driver's person gets a cabinet lead link: the expected claims show it.
+    lead = ct4.lead(CABINET, external_id="EXT-LEAKY", lead_created_at=datetime(2026, 3, 1))
+    lead_link = ct4.link(person, CABINET, lead)
+    assert _view_rows(engine, CLAIMS_EXPECTED, "LEAKY") == 3
+    result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
+    assert (result.passed, result.driver_ids) == (False, ["LEAKY"])
+    assert result.details["per_view"] == {CLAIMS_EXPECTED: 3}
+    # The gap is read too (a view it reads leaked), the funnel still proven.
+    assert _kept_proven(result.details["proven"]) == [FUNNEL]
+    with engine.begin() as conn:
+        conn.execute(text("delete from canon.identity_links where id = :id"), {"id": lead_link})
+
+    # A purged driver given a driver link again (CT4's ingestion): the funnel shows it.
+    ct4.quarantine("PURGED", ct4.driver("PURGED"), status=PURGED)
+    assert _view_rows(engine, FUNNEL, "PURGED") == 1
+    result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
+    assert (result.passed, result.driver_ids) == (False, ["PURGED"])
+    assert result.details["per_view"] == {FUNNEL: 1}
+    assert _kept_proven(result.details["proven"]) == [CLAIMS_EXPECTED, CLAIMS_GAP]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "delete from canon.identity_links where source_table = 'drivers' and source_pk = :d"
+            ),
+            {"d": "PURGED"},
+        )
+    assert integrity.count_ops_view_leaks(engine, ct4_view_seconds=5).passed
+
+    # CT4 changes its funnel (an equivalent definition, but another one): read again.
+    ct4.narrow_view(FUNNEL)
+    result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
+    assert result.passed and _kept_proven(result.details["proven"]) == [CLAIMS_EXPECTED, CLAIMS_GAP]
+
+
+def test_a_kept_ct4_view_changed_before_the_upgrade_is_not_proven(
+    module_databases: DatabaseFactory, flavor_templates: FlavorTemplates
+) -> None:
+    """Revision 0018's proofs are made for the definitions CT4 ships (the text in its files),
+    not for whatever definition the upgrade finds: a funnel CT4 changed before is read."""
+    engine = module_databases.create("raw", template=flavor_templates("real_raw"))
+    schema.upgrade(engine, "0017")
+    CT4(engine).narrow_view(FUNNEL, alias="ct4_changed")
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        proven = (
+            conn.execute(text("select view_name from orphans.views_proven_by_definition()"))
+            .scalars()
+            .all()
+        )
+    assert _kept_proven(proven) == [CLAIMS_EXPECTED, CLAIMS_GAP]
+
+
 def test_a_project_view_changed_before_the_upgrade_is_kept_and_not_proven(
     module_databases: DatabaseFactory, flavor_templates: FlavorTemplates
 ) -> None:

@@ -61,7 +61,8 @@ def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
         "larger). Proven by their definition instead of read: CT4's views the project gave the "
         "operational filter while it is still that filter's, and the project's own views while "
         "each is as the project created it (they take their drivers from "
-        "ops.v_operational_drivers, always read)."
+        "ops.v_operational_drivers, always read), and CT4's funnel and two claims views while "
+        "each is the definition CT4 ships and the data leave no excluded driver it could show."
     ),
 )
 def ops_views_exclude_quarantined_drivers(ct4: CT4Database) -> dg.AssetCheckResult:
