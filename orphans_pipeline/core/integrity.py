@@ -61,8 +61,8 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
     A view whose definition proves it (`proven`: orphans.views_proven_by_definition) is not
     read: one of CT4's the project gave the operational filter, one of the project's own,
     which take their drivers from ops.v_operational_drivers (always read), or CT4's funnel or
-    claims views, as CT4 ships them, while the data leave no excluded driver they could show. Such a view is read
-    after all when a view it reads shows an excluded driver."""
+    claims views, as CT4 ships them, while the data leave no excluded driver they could show.
+    Such a view is read after all when a view it reads shows an excluded driver."""
     budget = settings.leak_check_view_seconds() if ct4_view_seconds is None else ct4_view_seconds
     # A budget of 0 is none (null): larger than any a cut was remembered with.
     compared = budget if budget > 0 else None
