@@ -1,5 +1,6 @@
 """Each rule of domain.md, on its own small dataset (a fresh database per test)."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -339,6 +340,47 @@ def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None
         conn.rollback()
     assert "Full Join" not in plan, plan
     assert staged == [("L2", "both_exact")], staged
+
+
+def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) -> None:
+    """Revision 0019: flag_ambiguous_events looks up, event by event, the drivers whose license
+    or phone key an L2 event carries. Hashing every driver instead (the planner's choice for the
+    license) computed the license key of each of CT4's drivers in every run: 1.0 s at
+    1,000,000 drivers, growing with CT4, not with the run. Nested loops are made the planner's
+    last resort here, as a hash looks cheap to it at any size: the lookups must stay lookups.
+    The flags stay the rule's: the event matches drivers of two persons, so it is ambiguous."""
+    ct4.driver("D1", phone="987654321", license_number="LIC-00001")
+    ct4.driver("D2", license_number="LIC-00001")
+    ct4.event(SCOUTING, "S-1", {"driver_phone": "987654321", "driver_license": "LIC-00001"})
+    with ct4.engine.begin() as conn:
+        register_run(conn, "plan")
+        conn.execute(
+            text(
+                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
+                "select 'plan', link.source_pk, link.source_pk, link.person_key "
+                "from canon.identity_links as link where link.source_table = 'drivers'"
+            )
+        )
+        sql.run(conn, "pipeline/classify_orphans", run_id="plan")
+        conn.execute(text("set local enable_nestloop = off"))
+        plan = nested_plans(
+            conn, sql.load_text("pipeline/flag_ambiguous_events"), {"run_id": "plan"}
+        )
+        flags = conn.execute(
+            text(
+                "select driver_id, level, is_ambiguous from orphans.run_events "
+                "where run_id = 'plan' order by driver_id"
+            )
+        ).all()
+        conn.rollback()
+    conditions = [line.strip() for line in plan.splitlines() if "Cond:" in line]
+    for key in ("license_key", "phone_key"):
+        # The event's key, `keys` (or keys_1, ...: the planner's aliases), on either side.
+        on_key = re.compile(rf"\bkeys(_\d+)?\.{key}\b")
+        joined = [c for c in conditions if c.startswith(("Hash", "Merge")) and on_key.search(c)]
+        looked_up = [c for c in conditions if c.startswith("Index") and on_key.search(c)]
+        assert (joined, bool(looked_up)) == ([], True), plan
+    assert flags == [("D1", "L2", True), ("D2", "L2", True)], flags
 
 
 def test_events_of_other_tables_are_ignored_at_every_level(ct4: CT4) -> None:
