@@ -5,7 +5,9 @@
   computed license key (1.0 s of every first execute at 1,000,000 drivers).
 - orphans.detect_orphans(run_id, row_limit, full) reads the keys of the changed drivers by the
   drivers' primary key instead of hashing every driver twice (0.8 s of a run after 1 % of
-  1,000,000 drivers changed).
+  1,000,000 drivers changed), and no longer copies every driver link before seeking the orphans
+  among them (1.8 s -> 1.3 s of every run at 1,000,000 drivers); the rows still quarantined it
+  selects look their driver link up by index.
 
 Same relations, flags and candidates as revision 0014's functions.
 
