@@ -383,6 +383,43 @@ def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) 
     assert flags == [("D1", "L2", True), ("D2", "L2", True)], flags
 
 
+def test_classification_looks_up_the_events_of_each_candidates_keys(ct4: CT4) -> None:
+    """Revision 0019: the events an L2 key of a candidate matches (license, phone, park phone)
+    and each staged event's columns are looked up by index for each candidate. Unable to know
+    how few candidates a run has, the planner sorted or hashed every cabinet event by its park
+    phone and every event by id: 1.0 s for 586 candidates at 1,000,000 drivers. Nested loops are
+    made its last resort here: the lookups must stay lookups, and stage the rule's relations."""
+    person = ct4.driver("D1", phone="987654321", license_number="LIC-00001")
+    ct4.event(SCOUTING, "S-1", {"driver_license": "LIC-00001"})
+    ct4.event("module_ct_cabinet_leads", "C-1", {"park_phone": "987654321"})
+    with ct4.engine.begin() as conn:
+        register_run(conn, "plan")
+        conn.execute(
+            text(
+                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
+                "values ('plan', 'D1', 'D1', :person)"
+            ),
+            {"person": person},
+        )
+        conn.execute(text("set local enable_nestloop = off"))
+        plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), {"run_id": "plan"})
+        staged = conn.execute(
+            text(
+                "select source_pk, level, match_strategy from orphans.run_events "
+                "where run_id = 'plan' order by source_pk"
+            )
+        ).all()
+        conn.rollback()
+    conditions = [line.strip() for line in plan.splitlines() if "Cond:" in line]
+    for key in ("license_key", "phone_key"):
+        on_key = re.compile(rf"\bcandidates(_\d+)?\.{key}\b")
+        joined = [c for c in conditions if c.startswith(("Hash", "Merge")) and on_key.search(c)]
+        looked_up = [c for c in conditions if c.startswith("Index") and on_key.search(c)]
+        assert (joined, bool(looked_up)) == ([], True), plan
+    assert not [c for c in conditions if c.startswith(("Hash", "Merge")) and ".event_id" in c]
+    assert staged == [("C-1", "L2", "phone_exact"), ("S-1", "L2", "license_exact")], staged
+
+
 def test_events_of_other_tables_are_ignored_at_every_level(ct4: CT4) -> None:
     person = ct4.driver("D1", phone="987654321")
     ct4.event("drivers", "D1", {"driver_id": "D1", "driver_phone": "987654321"}, person=person)

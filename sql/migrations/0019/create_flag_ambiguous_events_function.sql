@@ -6,7 +6,8 @@
 -- looked up by their key's index for each event (a lateral subquery the planner cannot turn
 -- into a join): hashing every driver instead, the planner's choice for the license, computed
 -- the license key of each of CT4's drivers in every run (1.0 s of 3.3 s at 1,000,000 drivers;
--- the lookups grow with the run's L2 events, not with the drivers). Returns nothing.
+-- the lookups grow with the run's L2 events, not with the drivers); the drivers of the
+-- quarantine rows without a driver link are read by primary key too. Returns nothing.
 create or replace function orphans.flag_ambiguous_events(p_run_id text)
 returns void
 language sql
@@ -27,8 +28,15 @@ begin atomic
             ) as license_key,
             orphans.normalize_phone(driver.phone) as phone_key
         from canon.driver_orphan_quarantine as quarantine
-        left join public.drivers as driver
-            on driver.driver_id = quarantine.driver_id
+        -- offset 0: the driver of each row left after the anti-join, by primary key, never a
+        -- hash of every one of CT4's drivers (0.6 s at 1,000,000 drivers for none linkless).
+        left join lateral (
+            select driver.license_normalized_number, driver.license_number, driver.phone
+            from public.drivers as driver
+            where driver.driver_id = quarantine.driver_id
+            offset 0
+        ) as driver
+            on true
         where quarantine.status <> 'purged'
             and not exists (
                 select 1
