@@ -777,17 +777,23 @@ def test_a_filtered_view_ct4_changed_before_the_upgrade_is_not_proven(
     """The revision that records the filtered definitions (0015) records only one still
     exactly the filter's: a view CT4 changed after revision 0012 filtered it stays read."""
     engine = module_databases.create("raw", template=flavor_templates("real_raw"))
-    schema.upgrade(engine, "0014")
     # CT4 adds a condition of its own on top of the filtered view.
-    CT4(engine).narrow_view(TRIPS_MILESTONES, alias="ct4_changed")
+    proven = _proven_once_changed_before(engine, "0014", TRIPS_MILESTONES)
+    assert _ct4_proven(proven) == ["observational.v_conversion_metrics"]
+
+
+def _proven_once_changed_before(engine: Engine, revision: str, view: str) -> list[str]:
+    """The views proven by definition at head, `view` changed by CT4 at `revision` (a
+    condition of its own on top of it)."""
+    schema.upgrade(engine, revision)
+    CT4(engine).narrow_view(view, alias="ct4_changed")
     schema.upgrade(engine)
     with engine.connect() as conn:
-        proven = (
+        return list(
             conn.execute(text("select view_name from orphans.views_proven_by_definition()"))
             .scalars()
             .all()
         )
-    assert _ct4_proven(proven) == ["observational.v_conversion_metrics"]
 
 
 def _ct4_proven(proven: list[str]) -> list[str]:
@@ -860,15 +866,7 @@ def test_a_kept_ct4_view_changed_before_the_upgrade_is_not_proven(
     """Revision 0018's proofs are made for the definitions CT4 ships (the text in its files),
     not for whatever definition the upgrade finds: a funnel CT4 changed before is read."""
     engine = module_databases.create("raw", template=flavor_templates("real_raw"))
-    schema.upgrade(engine, "0017")
-    CT4(engine).narrow_view(FUNNEL, alias="ct4_changed")
-    schema.upgrade(engine)
-    with engine.connect() as conn:
-        proven = (
-            conn.execute(text("select view_name from orphans.views_proven_by_definition()"))
-            .scalars()
-            .all()
-        )
+    proven = _proven_once_changed_before(engine, "0017", FUNNEL)
     assert _kept_proven(proven) == [CLAIMS_EXPECTED, CLAIMS_GAP]
 
 

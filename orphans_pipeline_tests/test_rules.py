@@ -373,13 +373,7 @@ def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) 
             )
         ).all()
         conn.rollback()
-    conditions = [line.strip() for line in plan.splitlines() if "Cond:" in line]
-    for key in ("license_key", "phone_key"):
-        # The event's key, `keys` (or keys_1, ...: the planner's aliases), on either side.
-        on_key = re.compile(rf"\bkeys(_\d+)?\.{key}\b")
-        joined = [c for c in conditions if c.startswith(("Hash", "Merge")) and on_key.search(c)]
-        looked_up = [c for c in conditions if c.startswith("Index") and on_key.search(c)]
-        assert (joined, bool(looked_up)) == ([], True), plan
+    _assert_looked_up(plan, "keys", ("license_key", "phone_key"))
     assert flags == [("D1", "L2", True), ("D2", "L2", True)], flags
 
 
@@ -410,14 +404,20 @@ def test_classification_looks_up_the_events_of_each_candidates_keys(ct4: CT4) ->
             )
         ).all()
         conn.rollback()
-    conditions = [line.strip() for line in plan.splitlines() if "Cond:" in line]
-    for key in ("license_key", "phone_key"):
-        on_key = re.compile(rf"\bcandidates(_\d+)?\.{key}\b")
-        joined = [c for c in conditions if c.startswith(("Hash", "Merge")) and on_key.search(c)]
-        looked_up = [c for c in conditions if c.startswith("Index") and on_key.search(c)]
-        assert (joined, bool(looked_up)) == ([], True), plan
-    assert not [c for c in conditions if c.startswith(("Hash", "Merge")) and ".event_id" in c]
+    _assert_looked_up(plan, "candidates", ("license_key", "phone_key"))
+    _assert_looked_up(plan, "event", ("id",))  # each staged event by its primary key
     assert staged == [("C-1", "L2", "phone_exact"), ("S-1", "L2", "license_exact")], staged
+
+
+def _assert_looked_up(plan: str, alias: str, columns: tuple[str, ...]) -> None:
+    """Each `alias.column` of `plan` (or alias_1.column, ...: the planner's aliases) is an
+    index lookup's condition, and no hash or merge join's."""
+    conditions = [line.strip() for line in plan.splitlines() if "Cond:" in line]
+    for column in columns:
+        on_it = re.compile(rf"\b{alias}(_\d+)?\.{column}\b")
+        joined = [c for c in conditions if c.startswith(("Hash", "Merge")) and on_it.search(c)]
+        looked_up = [c for c in conditions if c.startswith("Index") and on_it.search(c)]
+        assert (joined, bool(looked_up)) == ([], True), plan
 
 
 def test_events_of_other_tables_are_ignored_at_every_level(ct4: CT4) -> None:
