@@ -17,6 +17,7 @@ and closed in `orphans.runs`, so it never blocks the next one.
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -25,9 +26,10 @@ from typing import Any
 
 import dagster as dg
 import psutil
+import psycopg
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import db, fix, runs, schema, storage
+from orphans_pipeline.core import db, fix, runs, schema, settings, storage
 from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import JobName, RunMode, RunTag
 from orphans_pipeline.defs.jobs import check_results, error_text
@@ -92,7 +94,9 @@ def run_config_for(
 
 
 @contextmanager
-def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
+def workspace(
+    instance: dg.DagsterInstance, *, code_servers: "_CodeServers | None" = None, **options: Any
+) -> Iterator[Any]:
     """The workspace of workspace.yaml (its code location served by a gRPC server process).
 
     Whichever way the block is left (its end, an error, Ctrl-C, SIGTERM), what the workspace
@@ -103,22 +107,22 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
     clean-up thread dies on the lost database) and would otherwise run for ever; so when the
     storage is gone (its database dropped, its server silent), the wait is
     LOST_STORAGE_GRACE_SECONDS and the runs are cancelled over gRPC alone.
+
+    `code_servers` (from `_code_servers_loading`) are servers already on their way: the
+    workspace takes them as its own, and ends them as it would have ended those it started.
     """
     from dagster._core.workspace.context import WorkspaceProcessContext
-    from dagster._core.workspace.load_target import WorkspaceFileTarget
 
-    started_before = {child.pid for child in psutil.Process().children()}
+    started_before = code_servers.started_before if code_servers else _children()
+    # A context given a registry leaves it open at its exit: closed below, as its own would be.
+    registry = code_servers.registry if code_servers else None
     context = WorkspaceProcessContext(
-        instance, WorkspaceFileTarget(paths=[str(shipped_path("workspace.yaml"))]), **options
+        instance, _workspace_target(), grpc_server_registry=registry, **options
     )
     try:
         yield context
     finally:
-        servers = [
-            child
-            for child in psutil.Process().children()
-            if child.pid not in started_before and _is_code_server(child)
-        ]
+        servers = _code_servers_since(started_before)
         lost = _storage_lost()
         try:
             _cancel_current_runs(context, storage_lost=lost)
@@ -126,9 +130,128 @@ def workspace(instance: dg.DagsterInstance, **options: Any) -> Iterator[Any]:
             try:
                 context.__exit__(None, None, None)
             finally:
+                try:
+                    if registry is not None:
+                        registry.__exit__(None, None, None)
+                finally:
+                    stop_processes(
+                        servers, LOST_STORAGE_GRACE_SECONDS if lost else SHUTDOWN_GRACE_SECONDS
+                    )
+
+
+def _workspace_target() -> Any:
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+    return WorkspaceFileTarget(paths=[str(shipped_path("workspace.yaml"))])
+
+
+def _children() -> set[int]:
+    return {child.pid for child in psutil.Process().children()}
+
+
+def _code_servers_since(started_before: set[int]) -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process().children()
+        if child.pid not in started_before and _is_code_server(child)
+    ]
+
+
+@dataclass
+class _CodeServers:
+    started_before: set[int]  # this process's children before the servers
+    registry: Any  # dagster's GrpcServerRegistry, holding them
+
+
+@contextmanager
+def _code_servers_loading(instance_ref: Any) -> Iterator[_CodeServers | None]:
+    """The workspace's code servers, started now on a thread, for `workspace(code_servers=)`.
+
+    A code server takes about 1.5 s to start and load the definitions, nearly all of it in its
+    own process; started before this process makes its Dagster instance, the two overlap. The
+    registry is the one WorkspaceProcessContext would make for itself (from the instance's ref
+    and dagster.yaml's code_servers settings). None where `instance_ref` is None: the workspace
+    then starts its server itself. Whatever `workspace` has not ended (it never got to start,
+    say) is ended here, the same way.
+    """
+    if instance_ref is None:
+        yield None
+        return
+    from dagster._core.instance.config import DEFAULT_LOCAL_CODE_SERVER_STARTUP_TIMEOUT
+    from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry
+    from dagster._core.workspace.context import WEBSERVER_GRPC_SERVER_HEARTBEAT_TTL
+    from dagster._grpc.constants import INCREASE_TIMEOUT_DAGSTER_YAML_MSG
+    from dagster._grpc.server import GrpcServerCommand
+
+    code_server_settings = instance_ref.settings.get("code_servers") or {}
+    started_before = _children()
+    registry = GrpcServerRegistry(
+        instance_ref=instance_ref,
+        server_command=GrpcServerCommand.API_GRPC,
+        heartbeat_ttl=WEBSERVER_GRPC_SERVER_HEARTBEAT_TTL,
+        startup_timeout=code_server_settings.get(
+            "local_startup_timeout", DEFAULT_LOCAL_CODE_SERVER_STARTUP_TIMEOUT
+        ),
+        log_level="INFO",
+        wait_for_processes_on_shutdown=code_server_settings.get(
+            "wait_for_local_processes_on_shutdown", False
+        ),
+        additional_timeout_msg=INCREASE_TIMEOUT_DAGSTER_YAML_MSG,
+    )
+
+    def start() -> None:
+        for origin in _workspace_target().create_origins():
+            if registry.supports_origin(origin):
+                # A server that does not start is kept by the registry as the origin's error,
+                # which the workspace reports as the location's, as if it had started it.
+                with suppress(Exception):
+                    registry.get_grpc_endpoint(origin)
+
+    starting = threading.Thread(target=start, name="orphans-code-servers", daemon=True)
+    starting.start()
+    try:
+        yield _CodeServers(started_before, registry)
+    finally:
+        starting.join()
+        servers = _code_servers_since(started_before)
+        try:
+            registry.__exit__(None, None, None)  # a second time (after `workspace`) does nothing
+        finally:
+            if servers:
                 stop_processes(
-                    servers, LOST_STORAGE_GRACE_SECONDS if lost else SHUTDOWN_GRACE_SECONDS
+                    servers,
+                    LOST_STORAGE_GRACE_SECONDS if _storage_lost() else SHUTDOWN_GRACE_SECONDS,
                 )
+
+
+def _early_instance_ref(given: dg.DagsterInstance | None) -> Any:
+    """The ref of the instance `_instance(given)` makes, before it is made; None where that
+    instance might not come: the storage does not answer, DAGSTER_HOME is not a directory. It
+    then reports the problem as before, with no code server started (whose own report of it
+    would be added to the command's output)."""
+    from dagster._core.instance.ref import InstanceRef
+
+    if given is not None:
+        try:
+            return given.get_ref()
+        except Exception:  # an instance without a ref: the workspace refuses it, as before
+            return None
+    home = os.path.expanduser(os.environ.get("DAGSTER_HOME", ""))
+    url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
+    if not (os.path.isabs(home) and os.path.isdir(home) and url and _answers(url)):
+        return None
+    try:
+        return InstanceRef.from_dir(home)
+    except Exception:  # dagster.yaml does not parse: DagsterInstance.get says so
+        return None
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(settings.libpq_url(url), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
 
 
 def _storage_lost() -> bool:
@@ -426,7 +549,12 @@ def launch_fix_job(
             environment["ORPHANS_REPORTS_ROOT"] = output_dir
     engine = db.get_engine()
     schema.require_current(engine)
-    with _instance(instance) as active, _environment(environment), workspace(active) as context:
+    with (
+        _environment(environment),  # first: the code server, its run worker inherit it
+        _code_servers_loading(_early_instance_ref(instance)) as code_servers,
+        _instance(instance) as active,
+        workspace(active, code_servers=code_servers) as context,
+    ):
         reconcile(active, engine)
         run_id = create_and_launch(
             active,

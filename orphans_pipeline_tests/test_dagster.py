@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from orphans_pipeline import cli, definitions, launch
 from orphans_pipeline.core import demo, faults, runs, schema
@@ -251,6 +251,8 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
     assert cli.main(["fix", "--execute"]) == 0
     out = capsys.readouterr().out
     assert "EXECUTE" in out and "result: succeeded" in out and "report (csv)" in out
+    # The code server it started early ended with it.
+    assert launch._code_servers_since(set()) == []
     with dg.DagsterInstance.get() as instance:
         records = instance.get_run_records(dg.RunsFilter(tags={"orphans/launched_by": "cli"}))
         assert sorted(r.dagster_run.job_name for r in records) == [
@@ -282,6 +284,27 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
         ).scalar_one()
     # The incremental one: INJECTED-2, and INJECTED-1 again (the limited run moved nothing).
     assert scopes[-1] == ("full", quarantined) and scopes[-2] == ("incremental", 2)
+
+
+def test_the_code_server_starts_before_the_instance_only_where_the_instance_will_come(
+    dagster_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fix` starts its code server before it makes its Dagster instance, from that instance's
+    ref; where the storage does not answer, it does not (the instance then reports the problem,
+    as before, with no code server's report of it added to the output)."""
+    with dg.DagsterInstance.get() as instance:
+        assert launch._early_instance_ref(None) == instance.get_ref()
+        assert launch._early_instance_ref(instance) == instance.get_ref()
+    assert launch._early_instance_ref(dg.DagsterInstance.ephemeral()) is None
+    storage = os.environ["ORPHANS_DAGSTER_STORAGE_URL"]
+    gone = make_url(storage).set(database=f"{make_url(storage).database}_gone")
+    monkeypatch.setenv("ORPHANS_DAGSTER_STORAGE_URL", gone.render_as_string(hide_password=False))
+    assert launch._early_instance_ref(None) is None
+    monkeypatch.setenv("ORPHANS_DAGSTER_STORAGE_URL", storage)
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home / "missing"))
+    assert launch._early_instance_ref(None) is None
+    with launch._code_servers_loading(None) as code_servers:
+        assert code_servers is None
 
 
 @pytest.mark.usefixtures("reports_root")
