@@ -2,6 +2,7 @@
 
 import argparse
 import atexit
+import gc
 import json
 import os
 import signal
@@ -139,16 +140,29 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from orphans_pipeline import instance
 
     instance.prepare_dagster_environment()
-    from orphans_pipeline.launch import launch_fix_job
-
-    # The operator's --output-dir is taken as given (relative to the working directory).
-    outcome = launch_fix_job(
-        execute=args.execute,
-        limit=args.limit,
-        output_dir=args.output_dir,
-        confine_output_dir=False,
-        full=args.full,
-    )
+    # Dagster's import makes some 250,000 objects that live as long as the process, and little
+    # garbage: with the cyclic collector paused for it, and those objects frozen (kept out of its
+    # later passes), `fix` starts about 0.15-0.25 s sooner. Unfrozen at the end, for the tests,
+    # which run commands in their own process.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from orphans_pipeline.launch import launch_fix_job
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+    try:
+        # The operator's --output-dir is taken as given (relative to the working directory).
+        outcome = launch_fix_job(
+            execute=args.execute,
+            limit=args.limit,
+            output_dir=args.output_dir,
+            confine_output_dir=False,
+            full=args.full,
+        )
+    finally:
+        gc.unfreeze()
     for line in fix_summary_lines(outcome):
         print(line)
     return EXIT_OK if outcome.succeeded else EXIT_FAILED

@@ -3,6 +3,7 @@ assets, a failing integrity check, the schema check in every path, and launches 
 instance (the CLI's `fix`, the API's run-fix): same code location as a launchpad run, terminate,
 and a run whose whole process group is killed never blocks the next one."""
 
+import gc
 import os
 import signal
 import subprocess
@@ -251,7 +252,9 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
     assert cli.main(["fix", "--execute"]) == 0
     out = capsys.readouterr().out
     assert "EXECUTE" in out and "result: succeeded" in out and "report (csv)" in out
-    # The code server it started early ended with it.
+    # The collector as the command found it (it froze Dagster's objects while it ran), and the
+    # code server it started early ended with it.
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     assert launch._code_servers_since(set()) == []
     with dg.DagsterInstance.get() as instance:
         records = instance.get_run_records(dg.RunsFilter(tags={"orphans/launched_by": "cli"}))
