@@ -88,8 +88,10 @@ def orphans_definitions() -> dg.Definitions:
     """The code location as the deployment configures it (workspace.yaml, `dg`).
 
     Loaded in a code server that a workspace started, it also makes sure that server ends
-    once its parent has (defs/lifetime.py)."""
+    once its parent has; in any process (a code server, a run worker), that the process exits
+    without the collector's passes over Dagster's objects (defs/lifetime.py)."""
     lifetime.watch_parent()
+    lifetime.freeze_at_exit()
     return build_definitions(schedule_timezone())
 
 

@@ -283,6 +283,24 @@ def test_only_a_heartbeat_watched_code_server_watches_its_parent() -> None:
     assert heartbeat_timeout(sys.argv) is None
 
 
+def test_a_process_that_loads_the_location_exits_with_its_objects_frozen(tmp_path: Path) -> None:
+    """A code server or run worker loads the location through its entry point: at exit its
+    objects are frozen (the collector's last passes over Dagster's objects cost each 0.6-0.9 s,
+    which `fix` waited for), after its exit handlers' turn, so those still run. Importing the
+    module alone (the CLI, the API, the tests) changes nothing."""
+    probe = (
+        "import atexit, gc; "
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True)); "
+    )
+    loads = probe + "from orphans_pipeline import definitions; definitions.orphans_definitions()"
+    imports = probe + "import orphans_pipeline.definitions"
+    for code, expected in ((loads, "frozen True"), (imports, "frozen False")):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
+        assert (done.returncode, done.stdout.splitlines()[-1:]) == (0, [expected]), done.stderr
+
+
 def daemons(session: int) -> list[psutil.Process]:
     found = []
     for proc in session_processes(session):

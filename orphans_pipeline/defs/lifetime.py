@@ -12,8 +12,13 @@ for the heartbeat to lapse would only delay the same end (Dagster's shutdown, wh
 also exits once no run is left). A server with a live run worker waits for
 it, as Dagster does; a server started without `--heartbeat` (a deployment's own, whose parent
 may be a container's init) is never watched.
+
+And a process that loaded the location (a code server, a run worker) exits without the
+collector's last passes over Dagster's objects (`freeze_at_exit`).
 """
 
+import atexit
+import gc
 import logging
 import os
 import sys
@@ -31,6 +36,7 @@ GRACE_SECONDS = 10.0
 DEFAULT_HEARTBEAT_SECONDS = 30.0
 
 _started = threading.Event()
+_freezing = threading.Event()
 
 
 def heartbeat_timeout(argv: Sequence[str]) -> float | None:
@@ -62,6 +68,23 @@ def watch_parent(argv: Sequence[str] | None = None) -> bool:
             daemon=True,
         ).start()
     return True
+
+
+def freeze_at_exit() -> None:
+    """At this process's exit, move every object into the collector's permanent generation
+    (`gc.freeze`), once.
+
+    A process that loaded the location holds some 250,000 of Dagster's objects; the collector's
+    passes over them as the interpreter ends took 0.6-0.9 s in the run worker and as much in its
+    code server, and `fix` waits for both after RUN_SUCCESS (the server for its worker, the
+    command for the server): about 1.1 s of every command. Frozen, each exits in about 0.1 s.
+    Registered after Dagster's and logging's own exit handlers, it runs before them (last in,
+    first out): those still run, and flush and close what they own; what is no longer done is
+    finalizing objects left in reference cycles at exit, which the run does not rely on (its
+    events, logs, reports and connections are written and closed before RUN_SUCCESS)."""
+    if not _freezing.is_set():
+        _freezing.set()
+        atexit.register(gc.freeze)
 
 
 def _has_run_worker() -> bool:
