@@ -211,6 +211,12 @@ def _code_servers_loading(instance_ref: Any) -> Iterator[_CodeServers | None]:
     starting.start()
     try:
         yield _CodeServers(started_before, registry)
+    except BaseException:
+        # Interrupted (a signal, an error; the workspace above has already ended): a server
+        # still starting is stopped now, not waited for (a start may take its whole
+        # local_startup_timeout), and the thread waiting for it then ends with it.
+        stop_processes(_code_servers_since(started_before), LOST_STORAGE_GRACE_SECONDS)
+        raise
     finally:
         starting.join()
         servers = _code_servers_since(started_before)

@@ -286,8 +286,9 @@ def test_only_a_heartbeat_watched_code_server_watches_its_parent() -> None:
 def test_a_process_that_loads_the_location_exits_with_its_objects_frozen(tmp_path: Path) -> None:
     """A code server or run worker loads the location through its entry point: at exit its
     objects are frozen (the collector's last passes over Dagster's objects cost each 0.6-0.9 s,
-    which `fix` waited for), after its exit handlers' turn, so those still run. Importing the
-    module alone (the CLI, the API, the tests) changes nothing."""
+    which `fix` waited for), before the exit handlers registered earlier run (last in, first
+    out), so those still run: this probe is one. Importing the module alone (the CLI, the API,
+    the tests) changes nothing."""
     probe = (
         "import atexit, gc; "
         "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True)); "

@@ -823,8 +823,15 @@ def test_ct4_funnel_and_claims_views_are_proven_while_their_definition_and_the_d
     ct4 = CT4(engine)
     person = ct4.driver("LEAKY")
     ct4.quarantine("LEAKY", person)
+    with engine.begin() as conn:  # the funnel cut by its budget before 0018 proved it
+        conn.execute(
+            text("select orphans.record_leak_check_cuts(:cut, '{}', 5)"), {"cut": [FUNNEL]}
+        )
     result = integrity.count_ops_view_leaks(engine, ct4_view_seconds=5)
     assert (result.passed, _kept_proven(result.details["proven"])) == (True, KEPT_PROVEN)
+    # Proven, the cut is forgotten: the day the proof no longer holds, the funnel is read.
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from orphans.leak_check_cuts")).scalar() == 0
 
     # The quarantined driver's person gets a cabinet lead link: the expected claims show it.
     lead = ct4.lead(CABINET, external_id="EXT-LEAKY", lead_created_at=datetime(2026, 3, 1))

@@ -146,15 +146,18 @@ def count_ops_view_leaks(engine: Engine, ct4_view_seconds: float | None = None) 
 def _record_cuts(
     engine: Engine, outcome: dict[str, Any], finished: list[str], budget: float | None
 ) -> None:
-    """Remember the views this budget cut, forget those read in time. A check whose role may
-    not record (the function is the pipeline role's) still reports what it found."""
+    """Remember the views this budget cut, forget those read in time and those proven by
+    their definition (a cut remembered from before the proof would otherwise name the view
+    unverified, unread, the day its proof no longer holds). A check whose role may not record
+    (the function is the pipeline role's) still reports what it found."""
+    proven = [name for name, found in outcome.items() if found == "proven"]
     try:
         with engine.begin() as conn:
             sql.run(
                 conn,
                 "checks/record_leak_check_cuts",
                 cut=[name for name in finished if outcome[name] == "unverified"],
-                read=[name for name in finished if outcome[name] != "unverified"],
+                read=[name for name in finished if outcome[name] != "unverified"] + proven,
                 budget_seconds=budget,
             )
     except DBAPIError:

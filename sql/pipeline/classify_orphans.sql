@@ -1,4 +1,4 @@
 -- classify_orphans: stage in orphans.run_events every lead event related to a candidate of run
 -- :run_id at its best level (orphans.classify_orphans: revision 0013, rewritten by 0017 without a
--- full join). Returns one row: relations.
+-- full join, its keys' events looked up by index since 0019). Returns one row: relations.
 select orphans.classify_orphans(:run_id) as relations
