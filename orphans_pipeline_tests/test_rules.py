@@ -4,7 +4,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from orphans_pipeline.core import sql
 from orphans_pipeline_tests.ct4 import CT4
@@ -317,6 +317,18 @@ def test_no_lead_link_stays_an_anti_join_through_the_view(ct4: CT4, name: str) -
     assert "SubPlan" not in plan, plan
 
 
+def _plan_run_with_candidate(conn: Connection, driver_id: str, person: str) -> None:
+    """A running run `plan` with one candidate staged (the caller rolls back)."""
+    register_run(conn, "plan")
+    conn.execute(
+        text(
+            "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
+            "values ('plan', :driver, :driver_key, :person)"
+        ),
+        {"driver": driver_id, "driver_key": driver_id, "person": person},
+    )
+
+
 def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None:
     """Revision 0017: the matches of every level and key are one union grouped by (driver,
     event). The planner cannot know how few pairs share a normalised key, so it sized 0013's
@@ -325,14 +337,7 @@ def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None
     person = ct4.driver("D1", phone="987654321", license_number="LIC-00001")
     ct4.event(SCOUTING, "S-1", {"driver_phone": "987654321", "driver_license": "LIC-00001"})
     with ct4.engine.begin() as conn:
-        register_run(conn, "plan")
-        conn.execute(
-            text(
-                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
-                "values ('plan', 'D1', 'D1', :person)"
-            ),
-            {"person": person},
-        )
+        _plan_run_with_candidate(conn, "D1", person)
         plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), {"run_id": "plan"})
         staged = conn.execute(
             text("select level, match_strategy from orphans.run_events where run_id = 'plan'")
@@ -387,14 +392,7 @@ def test_classification_looks_up_the_events_of_each_candidates_keys(ct4: CT4) ->
     ct4.event(SCOUTING, "S-1", {"driver_license": "LIC-00001"})
     ct4.event("module_ct_cabinet_leads", "C-1", {"park_phone": "987654321"})
     with ct4.engine.begin() as conn:
-        register_run(conn, "plan")
-        conn.execute(
-            text(
-                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
-                "values ('plan', 'D1', 'D1', :person)"
-            ),
-            {"person": person},
-        )
+        _plan_run_with_candidate(conn, "D1", person)
         conn.execute(text("set local enable_nestloop = off"))
         plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), {"run_id": "plan"})
         staged = conn.execute(
