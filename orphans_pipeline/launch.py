@@ -58,10 +58,7 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 LOCATION = "orphans_pipeline"
-# The run's end is seen within this (one read of its row): since the code server and its run
-# worker exit without the collector's last passes (defs/lifetime.py), a 0.5 s poll was most of
-# the wait after RUN_SUCCESS (10,000 drivers, 4 alternated pairs: 0.12-0.69 s faster each).
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.5
 # How long a code server told to shut down (its runs cancelled) may take before it is killed;
 # the second when its instance storage is gone, a shutdown it never finishes.
 SHUTDOWN_GRACE_SECONDS = 30.0
