@@ -26,10 +26,9 @@ from typing import Any
 
 import dagster as dg
 import psutil
-import psycopg
 from sqlalchemy import Engine
 
-from orphans_pipeline.core import db, fix, runs, schema, settings, storage
+from orphans_pipeline.core import db, fix, runs, schema, storage
 from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import JobName, RunMode, RunTag
 from orphans_pipeline.defs.jobs import check_results, error_text
@@ -244,20 +243,12 @@ def _early_instance_ref(given: dg.DagsterInstance | None) -> Any:
             return None
     home = os.path.expanduser(os.environ.get("DAGSTER_HOME", ""))
     url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
-    if not (os.path.isabs(home) and os.path.isdir(home) and url and _answers(url)):
+    if not (os.path.isabs(home) and os.path.isdir(home) and url and storage.storage_answers(url)):
         return None
     try:
         return InstanceRef.from_dir(home)
     except Exception:  # dagster.yaml does not parse: DagsterInstance.get says so
         return None
-
-
-def _answers(url: str) -> bool:
-    try:
-        with psycopg.connect(settings.libpq_url(url), connect_timeout=2):
-            return True
-    except psycopg.Error:
-        return False
 
 
 def _storage_lost() -> bool:

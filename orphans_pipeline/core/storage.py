@@ -31,11 +31,22 @@ DATABASE_GONE = "3D000"
 def storage_lost(url: str, timeout_seconds: int = 2) -> bool:
     """Whether Dagster's storage database is gone: dropped, or its server not answering within
     `timeout_seconds`. A refusal that may pass (too many clients, a password) is not a loss."""
+    error = _connect_error(url, timeout_seconds)
+    return error is not None and error.sqlstate in (None, DATABASE_GONE)
+
+
+def storage_answers(url: str, timeout_seconds: int = 2) -> bool:
+    """Whether Dagster's storage database takes a connection now, within `timeout_seconds`."""
+    return _connect_error(url, timeout_seconds) is None
+
+
+def _connect_error(url: str, timeout_seconds: int) -> psycopg.Error | None:
+    """What refused a connection to `url`, None when one opened (and closed)."""
     try:
         with psycopg.connect(settings.libpq_url(url), connect_timeout=timeout_seconds):
-            return False
+            return None
     except psycopg.Error as exc:
-        return exc.sqlstate in (None, DATABASE_GONE)
+        return exc
 
 
 def check_dagster_storage(url: str) -> None:
