@@ -692,6 +692,41 @@ def test_an_incremental_run_reads_the_links_of_what_changed_not_every_link(ct4: 
     assert read < 10, read  # of the 81 links
 
 
+def _log_sequence(ct4: CT4) -> tuple[int, bool]:
+    """Where the change log's id sequence stands: it moves with every key ever logged."""
+    row = _rows(
+        ct4.engine,
+        "select last_value, is_called from orphans.changed_keys_id_seq",
+    )[0]
+    return int(row[0]), bool(row[1])
+
+
+def test_an_execute_leaves_its_own_writes_out_of_the_log_a_limited_one_keeps_them(
+    ct4: CT4,
+) -> None:
+    """Revision 0020: the triggers leave out what an execute's applying transaction writes (its
+    judgement deleted it from the log in the same transaction): not one key is logged for its
+    links and quarantine rows. A run with a limit keeps its writes in the log for the next
+    run, and CT4's own writes are logged as before."""
+    lead = ct4.lead(SCOUTING)
+    ct4.driver("D1")
+    ct4.event(SCOUTING, lead, {"driver_id": "D1"})  # relinked: a lead link written
+    ct4.driver("D2")  # quarantined: a quarantine row written
+    ct4.driver("D3")
+    before = _log_sequence(ct4)
+    execute(ct4, limit=2)
+    limited = _log_sequence(ct4)
+    assert limited != before
+    assert _rows(ct4.engine, "select count(*) from orphans.changed_keys")[0][0] > 0
+    execute(ct4)
+    assert _log_sequence(ct4) == limited
+    assert _rows(ct4.engine, "select count(*) from orphans.changed_keys")[0][0] == 0
+    assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+    assert ct4.quarantine_row("D3")["status"] == "quarantined"
+    _write(ct4.engine, "update public.drivers set phone = '912345678' where driver_id = 'D3'")
+    assert _rows(ct4.engine, "select count(*) from orphans.changed_keys")[0][0] > 0
+
+
 def test_a_dry_run_and_a_limited_run_move_no_watermark_and_a_new_revision_sweeps(
     ct4: CT4,
 ) -> None:

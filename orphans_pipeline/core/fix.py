@@ -100,6 +100,8 @@ def apply_run(
     with engine.connect().execution_options(isolation_level=isolation) as conn, conn.begin():
         if execute:
             lock_orphans_pipeline(conn, lock_wait_seconds)
+            # Its own writes then stay out of the change log, which its judgement would empty.
+            sql.run(conn, "pipeline/mark_applying_run", run_id=run_id)
         sql.run(conn, "pipeline/delete_run_plan", run_id=run_id)
         repair.judge_lead_events(conn, run_id)
         repair.plan_lead_links(conn, run_id)

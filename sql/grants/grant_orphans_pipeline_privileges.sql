@@ -77,6 +77,7 @@ begin
         orphans.upsert_driver_orphan_quarantine(text),
         orphans.adopt_quarantine_rows(text),
         orphans.record_judgement(text),
+        orphans.mark_applying_run(text),
         orphans.leak_check_views(),
         orphans.views_proven_by_definition(),
         orphans.count_view_leaks(text),
