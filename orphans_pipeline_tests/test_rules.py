@@ -349,7 +349,8 @@ def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None
 
 def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) -> None:
     """Revision 0019: flag_ambiguous_events looks up, event by event, the drivers whose license
-    or phone key an L2 event carries. Hashing every driver instead (the planner's choice for the
+    or phone key an L2 event carries (and, since 0020, each driver's link by index: every
+    driver link was hashed for the phone's matches). Hashing every driver instead (the planner's choice for the
     license) computed the license key of each of CT4's drivers in every run: 1.0 s at
     1,000,000 drivers, growing with CT4, not with the run. Nested loops are made the planner's
     last resort here, as a hash looks cheap to it at any size: the lookups must stay lookups.
@@ -379,6 +380,8 @@ def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) 
         ).all()
         conn.rollback()
     _assert_looked_up(plan, "keys", ("license_key", "phone_key"))
+    # Revision 0020: each matched driver's link (and quarantine row) by index too.
+    _assert_looked_up(plan, "driver", ("driver_id",))
     assert flags == [("D1", "L2", True), ("D2", "L2", True)], flags
 
 
