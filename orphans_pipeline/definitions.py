@@ -88,9 +88,11 @@ def orphans_definitions() -> dg.Definitions:
     """The code location as the deployment configures it (workspace.yaml, `dg`).
 
     Loaded in a code server that a workspace started, it also makes sure that server ends
-    once its parent has; in any process (a code server, a run worker), that the process exits
-    without the collector's passes over Dagster's objects (defs/lifetime.py)."""
+    once its parent has; in any code server, that it ends soon after it is told to; in any
+    process (a code server, a run worker), that the process exits without the collector's
+    passes over Dagster's objects (defs/lifetime.py)."""
     lifetime.watch_parent()
+    lifetime.quicken_shutdown()
     lifetime.freeze_at_exit()
     return build_definitions(schedule_timezone())
 

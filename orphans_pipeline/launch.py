@@ -58,6 +58,9 @@ __all__ = [
 LOG = logging.getLogger(__name__)
 LOCATION = "orphans_pipeline"
 POLL_SECONDS = 0.5
+# Between two looks at whether a run worker of this process's code servers has ended: /proc
+# only, no query (a run's end is then seen as its worker exits, not at the next poll).
+WORKER_CHECK_SECONDS = 0.02
 # How long a code server told to shut down (its runs cancelled) may take before it is killed;
 # the second when its instance storage is gone, a shutdown it never finishes.
 SHUTDOWN_GRACE_SECONDS = 30.0
@@ -476,7 +479,46 @@ def wait_for_run(
         if time.monotonic() - last_check > check_every:
             reconcile(instance, engine, run_id=run_id)
             last_check = time.monotonic()
-        time.sleep(POLL_SECONDS)
+        _pause_until_a_worker_ends(POLL_SECONDS)
+
+
+def _pause_until_a_worker_ends(seconds: float) -> None:
+    """Sleep `seconds`, or less: until a run worker of the code servers this process started
+    ends. A run's worker exits right after its RUN_SUCCESS or RUN_FAILURE is stored, so the
+    run's end is read then, not up to a poll later (0.25 s of every command, on average),
+    and without polling Dagster's storage more often (each look is a query on the server the
+    run shares: 0.7-1.6 s of its time per 1,000,000-driver run at a 0.1 s poll)."""
+    workers = _run_workers()
+    if not workers:
+        time.sleep(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(_ended(worker) for worker in workers):
+            return
+        time.sleep(WORKER_CHECK_SECONDS)
+
+
+def _run_workers() -> list[psutil.Process]:
+    """The run workers under this process: the processes Dagster's code servers spawn for
+    runs (multiprocessing's spawn), not their resource trackers."""
+    workers = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            command = " ".join(process.cmdline())
+        except psutil.Error:
+            continue
+        if "spawn_main" in command and "resource_tracker" not in command:
+            workers.append(process)
+    return workers
+
+
+def _ended(process: psutil.Process) -> bool:
+    """Whether `process` has exited (a zombie its code server has not reaped yet included)."""
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
 
 
 def run_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:

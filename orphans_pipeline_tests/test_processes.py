@@ -283,6 +283,63 @@ def test_only_a_heartbeat_watched_code_server_watches_its_parent() -> None:
     assert heartbeat_timeout(sys.argv) is None
 
 
+def test_only_a_code_server_checks_its_runs_and_shutdown_every_twentieth_of_a_second(
+    tmp_path: Path,
+) -> None:
+    """A code server (`api grpc`, any heartbeat) loading the location ticks every 0.05 s, so a
+    server told to shut down ends within that, not at Dagster's next 0.5 s tick; any other
+    process keeps Dagster's tick (each probe runs in a process of its own)."""
+    probe = (
+        "import sys; sys.argv = {argv!r}; "
+        "from orphans_pipeline.defs import lifetime; from dagster._grpc import server; "
+        "print(lifetime.quicken_shutdown(), server.CLEANUP_TICK)"
+    )
+    managed = ["/venv/lib/dagster/__main__.py", "api", "grpc", "--lazy-load-user-code"]
+    for argv, expected in (
+        ([*managed, "--heartbeat"], "True 0.05"),
+        (managed, "True 0.05"),
+        (["/venv/bin/dagster-daemon", "run"], "False 0.5"),
+        (["/venv/bin/orphans-pipeline", "fix"], "False 0.5"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe.format(argv=argv)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert (done.returncode, done.stdout.split()) == (0, expected.split()), done.stderr
+
+
+def _sleep_briefly() -> None:
+    time.sleep(0.3)
+
+
+def test_the_wait_for_a_run_ends_as_a_run_worker_exits() -> None:
+    """`fix` reads a run's end as its worker exits (a process multiprocessing spawned under
+    it), not at its next poll: a pause without end returns once the worker has ended."""
+    import math
+    import multiprocessing
+    import threading
+
+    from orphans_pipeline import launch
+
+    worker = multiprocessing.get_context("spawn").Process(target=_sleep_briefly)
+    worker.start()
+    try:
+        assert [p.pid for p in launch._run_workers()] == [worker.pid]
+        pause = threading.Thread(
+            target=launch._pause_until_a_worker_ends, args=(math.inf,), daemon=True
+        )
+        pause.start()
+        pause.join(timeout=60)
+        assert not pause.is_alive()
+        assert launch._ended(psutil.Process(worker.pid))
+    finally:
+        worker.join(timeout=60)
+    assert worker.exitcode == 0
+
+
 def test_a_process_that_loads_the_location_exits_with_its_objects_frozen(tmp_path: Path) -> None:
     """A code server or run worker loads the location through its entry point: at exit its
     objects are frozen (the collector's last passes over Dagster's objects cost each 0.6-0.9 s,

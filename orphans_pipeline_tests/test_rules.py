@@ -350,10 +350,11 @@ def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None
 def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) -> None:
     """Revision 0019: flag_ambiguous_events looks up, event by event, the drivers whose license
     or phone key an L2 event carries (and, since 0020, each driver's link by index: every
-    driver link was hashed for the phone's matches). Hashing every driver instead (the planner's choice for the
-    license) computed the license key of each of CT4's drivers in every run: 1.0 s at
-    1,000,000 drivers, growing with CT4, not with the run. Nested loops are made the planner's
-    last resort here, as a hash looks cheap to it at any size: the lookups must stay lookups.
+    driver link was hashed for the phone's matches). Hashing every driver instead (the
+    planner's choice for the license) computed the license key of each of CT4's drivers in
+    every run: 1.0 s at 1,000,000 drivers, growing with CT4, not with the run. Nested loops
+    are made the planner's last resort here, as a hash looks cheap to it at any size: the
+    lookups must stay lookups.
     The flags stay the rule's: the event matches drivers of two persons, so it is ambiguous."""
     ct4.driver("D1", phone="987654321", license_number="LIC-00001")
     ct4.driver("D2", license_number="LIC-00001")

@@ -13,8 +13,9 @@ also exits once no run is left). A server with a live run worker waits for
 it, as Dagster does; a server started without `--heartbeat` (a deployment's own, whose parent
 may be a container's init) is never watched.
 
-And a process that loaded the location (a code server, a run worker) exits without the
-collector's last passes over Dagster's objects (`freeze_at_exit`).
+A code server also checks for the end of its runs and of its shutdown every 0.05 s, not
+Dagster's 0.5 s (`quicken_shutdown`). And a process that loaded the location (a code server, a
+run worker) exits without the collector's last passes over Dagster's objects (`freeze_at_exit`).
 """
 
 import atexit
@@ -34,6 +35,8 @@ CHECK_SECONDS = 5.0
 GRACE_SECONDS = 10.0
 # Dagster's default when `--heartbeat` comes without `--heartbeat-timeout`.
 DEFAULT_HEARTBEAT_SECONDS = 30.0
+# A code server's clean-up tick (Dagster's CLEANUP_TICK is 0.5 s).
+SHUTDOWN_TICK_SECONDS = 0.05
 
 _started = threading.Event()
 _freezing = threading.Event()
@@ -67,6 +70,24 @@ def watch_parent(argv: Sequence[str] | None = None) -> bool:
             name="orphans-parent-watch",
             daemon=True,
         ).start()
+    return True
+
+
+def quicken_shutdown(argv: Sequence[str] | None = None) -> bool:
+    """In a code server (`api grpc`), look for the end of its runs and of its own shutdown every
+    SHUTDOWN_TICK_SECONDS instead of Dagster's 0.5 s; say whether it does.
+
+    Told to shut down, Dagster's server ends at the next tick of its clean-up thread (which
+    also reaps its finished run workers): on average 0.25 s of every `fix` spent waiting for
+    it. Each tick is a check of the server's own run processes, under its lock, no query."""
+    args = list((sys.argv if argv is None else argv)[1:])
+    if args[:2] != ["api", "grpc"]:
+        return False
+    from dagster._grpc import server
+
+    if not hasattr(server, "CLEANUP_TICK"):  # another Dagster: its own ticks, as they are
+        return False
+    server.CLEANUP_TICK = SHUTDOWN_TICK_SECONDS
     return True
 
 

@@ -18,9 +18,9 @@
   transaction (0.9 s of a first execute at 1,000,000 drivers: 180,000 keys written, then
   deleted). A run with a limit, whose writes stay in the log, is logged as before.
 
-Same candidates and flags as 0019's functions: an execute without a limit leaves no orphan (its check
-proves it), and a driver link becomes one only through a change the log holds. Same log after
-a run as before: what it leaves out is what the judgement deleted.
+Same candidates and flags as 0019's functions: an execute without a limit leaves no orphan
+(its check proves it), and a driver link becomes one only through a change the log holds.
+Same log after a run as before: what it leaves out is what the judgement deleted.
 
 Revision ID: 0020
 Revises: 0019
