@@ -177,7 +177,7 @@ def parts(measure: Measure, database_by_step: dict[str, float] | None) -> list[P
             "event log: last step to RUN_SUCCESS",
         ),
         Part(
-            "the CLI sees the end (polls every 0.5 s), settles the registry",
+            "the CLI sees the end (as the run worker exits), settles the registry",
             _between(run_end, marks.get("wait_for_run:end")),
             None,
             "event log RUN_SUCCESS to the CLI's mark",

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orphans_pipeline.core import db, guard, review, sql
 from orphans_pipeline_tests import pipeline_helpers as fix
@@ -702,6 +702,66 @@ def test_an_incremental_run_reads_what_changed_not_every_link_or_quarantine_row(
     # Of 200 rows still quarantined: each once (not once for each of the ten persons).
     assert read["identity_links"] <= 100, read
     assert read["driver_orphan_quarantine"] <= 300, read
+
+
+def test_a_quarantine_row_ct4_deletes_makes_an_orphan_the_next_run_finds(ct4: CT4) -> None:
+    """Revision 0020: a driver whose quarantine row CT4 deletes is an orphan again, and nothing
+    but that row changed: the next incremental run finds it through the row's logged driver
+    (not through its person, whose links did not change), and quarantines it again."""
+    ct4.driver("D1")
+    ct4.driver("D2")
+    execute(ct4)
+    _write(ct4.engine, "delete from canon.driver_orphan_quarantine where driver_id = 'D1'")
+    ran = execute(ct4)
+    assert (scope_of(ct4, ran), ran.success) == ("incremental", True)
+    assert ran.stats["new_detections"] == 1
+    assert ct4.quarantine_row("D1")["status"] == "quarantined"
+
+
+def test_orphans_made_where_no_trigger_fired_make_the_next_run_a_full_sweep(ct4: CT4) -> None:
+    """Revision 0020: an incremental run seeks orphans where the change log points. One made
+    with the triggers off (here: replica mode, as a restore or a subscriber writes) fails the
+    integrity check of the next execute, which then asks for a full sweep: the run after it
+    finds the orphan and the check passes again."""
+    person = ct4.driver("D1")
+    ct4.link(person, MIGRATIONS, ct4.lead(MIGRATIONS))
+    ct4.driver("D2")
+    execute(ct4)
+    with ct4.engine.begin() as conn:
+        conn.execute(text("set local session_replication_role = replica"))
+        conn.execute(
+            text(
+                "delete from canon.identity_links where person_key = cast(:person as uuid) "
+                "and source_table <> 'drivers'"
+            ),
+            {"person": person},
+        )
+    missed = execute(ct4)
+    assert (scope_of(ct4, missed), missed.success) == ("incremental", False)
+    assert ct4.quarantine_row("D1") is None
+    swept = execute(ct4)
+    assert (scope_of(ct4, swept), swept.success) == ("full", True)
+    assert ct4.quarantine_row("D1")["status"] == "quarantined"
+
+
+def test_an_applying_transaction_commits_only_with_its_judgement(ct4: CT4) -> None:
+    """Revision 0020: the change log leaves out the writes of a transaction marked as an
+    execute's applying one, since its judgement accounts for them; so the mark without the
+    judgement is refused at commit (SQLSTATE OR403), whoever tries: nothing is written."""
+    ct4.driver("D1")
+    with ct4.engine.connect() as conn:
+        register_run(conn, "marked")
+        conn.execute(text("select orphans.detect_orphans('marked', null, false)"))
+        conn.commit()
+        conn.execute(text("select pg_advisory_xact_lock(4851560213872920654)"))
+        conn.execute(text("select orphans.mark_applying_run('marked')"))
+        with pytest.raises(DBAPIError) as refused:
+            conn.commit()
+        conn.rollback()
+    assert getattr(refused.value.orig, "sqlstate", None) == "OR403", refused.value
+    assert _rows(ct4.engine, "select applying_xid from orphans.runs where run_id = 'marked'") == [
+        (None,)
+    ]
 
 
 def _log_sequence(ct4: CT4) -> tuple[int, bool]:

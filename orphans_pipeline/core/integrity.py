@@ -29,9 +29,17 @@ def _check(engine: Engine, name: str, count_column: str, **params: Any) -> Check
     return CheckResult(count == 0, count, list(row["driver_ids"]), details)
 
 
-def count_operational_orphans(engine: Engine) -> CheckResult:
-    """Driver links whose person has no lead link and that are not quarantined: must be 0."""
-    return _check(engine, "checks/count_operational_orphans", "orphans")
+def count_operational_orphans(engine: Engine, run_id: str | None = None) -> CheckResult:
+    """Driver links whose person has no lead link and that are not quarantined: must be 0.
+
+    Any found after run `run_id`, an execute without a limit, make the next run a full sweep:
+    an incremental run seeks orphans where the change log points, and these were made where it
+    did not (triggers off, a restore). A run with a limit leaves orphans by design, all logged."""
+    result = _check(engine, "checks/count_operational_orphans", "orphans")
+    if not result.passed and run_id is not None:
+        with engine.begin() as conn:
+            sql.run(conn, "checks/request_full_sweep", run_id=run_id)
+    return result
 
 
 # Views read at a time, each on a connection of its own: CT4's slowest view then costs its

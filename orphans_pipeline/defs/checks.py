@@ -40,9 +40,11 @@ def _result(
         "driver is not `quarantined`. Must be 0 after an execute; a failure fails the run."
     ),
 )
-def no_operational_orphans(ct4: CT4Database) -> dg.AssetCheckResult:
+def no_operational_orphans(
+    context: dg.AssetCheckExecutionContext, ct4: CT4Database
+) -> dg.AssetCheckResult:
     return _result(
-        integrity.count_operational_orphans(ct4.engine()),
+        integrity.count_operational_orphans(ct4.engine(), context.run.run_id),
         dg.AssetCheckSeverity.ERROR,
         "operational orphan drivers",
     )

@@ -78,6 +78,7 @@ begin
         orphans.adopt_quarantine_rows(text),
         orphans.record_judgement(text),
         orphans.mark_applying_run(text),
+        orphans.request_full_sweep(text),
         orphans.leak_check_views(),
         orphans.views_proven_by_definition(),
         orphans.count_view_leaks(text),

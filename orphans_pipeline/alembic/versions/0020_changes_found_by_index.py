@@ -16,7 +16,13 @@
   orphans.mark_applying_run), and the change log's triggers on the links and the quarantine
   leave its own writes out: its judgement took them out of the log again in the same
   transaction (0.9 s of a first execute at 1,000,000 drivers: 180,000 keys written, then
-  deleted). A run with a limit, whose writes stay in the log, is logged as before.
+  deleted). A run with a limit, whose writes stay in the log, is logged as before. A deferred
+  trigger on orphans.runs refuses to commit such a transaction unless the run recorded its
+  judgement: no session can keep a write out of the log.
+- orphans.request_full_sweep(run_id): the integrity check, finding orphans after an execute
+  without a limit, logs a key of kind 'all', so the next run is a full sweep (an orphan made
+  where no trigger fired is found by the next run, as before this revision, not by the
+  monthly sweep).
 
 Same candidates and flags as 0019's functions: an execute without a limit leaves no orphan
 (its check proves it), and a driver link becomes one only through a change the log holds.
@@ -39,10 +45,14 @@ FILES = (
     "migrations/0020/create_detect_orphans_function",
     "migrations/0020/create_flag_ambiguous_events_function",
     "migrations/0020/add_runs_applying_xid_column",
+    "migrations/0020/create_runs_applying_xid_index",
     "migrations/0020/create_mark_applying_run_function",
     "migrations/0020/create_applying_own_writes_function",
+    "migrations/0020/create_require_applying_run_judged_function",
+    "migrations/0020/create_runs_applying_run_judged_trigger",
     "migrations/0020/create_log_identity_link_changes_function",
     "migrations/0020/create_log_quarantine_changes_function",
+    "migrations/0020/create_request_full_sweep_function",
     "migrations/0020/revoke_function_execute_from_public",
 )
 

@@ -1,7 +1,8 @@
 -- revoke_function_execute_from_public: revision 0013's revoke again, for the functions 0020
--- adds (orphans.mark_applying_run, orphans.applying_own_writes): every SECURITY DEFINER function
--- of schema orphans is executable only by whom `db grant` names (sql/grants), never by PUBLIC
--- (PostgreSQL's default for a new function). Returns nothing.
+-- adds (orphans.mark_applying_run, orphans.applying_own_writes,
+-- orphans.require_applying_run_judged, orphans.request_full_sweep): every SECURITY DEFINER
+-- function of schema orphans is executable only by whom `db grant` names (sql/grants), never
+-- by PUBLIC (PostgreSQL's default for a new function). Returns nothing.
 do $$
 declare
     v_function regprocedure;
