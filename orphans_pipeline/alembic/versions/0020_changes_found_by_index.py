@@ -12,6 +12,9 @@
   1,000,000 drivers, 0.6 s after 1 % of them changed), and seeks the quarantine rows without a
   driver link among the drivers the events name or match instead of reading every driver link
   against the quarantine (0.3 s of every run that had quarantine rows).
+- orphans.adopt_quarantine_rows(run_id) merges the quarantine's primary key with the history's
+  index instead of hashing every quarantine row with its evidence to find none (0.2 s of every
+  run at 1,000,000 drivers, growing with the quarantine).
 - An execute's applying transaction is recorded (orphans.runs.applying_xid, by
   orphans.mark_applying_run), and the change log's triggers on the links and the quarantine
   leave its own writes out: its judgement took them out of the log again in the same
@@ -44,6 +47,7 @@ depends_on = None
 FILES = (
     "migrations/0020/create_detect_orphans_function",
     "migrations/0020/create_flag_ambiguous_events_function",
+    "migrations/0020/create_adopt_quarantine_rows_function",
     "migrations/0020/add_runs_applying_xid_column",
     "migrations/0020/create_runs_applying_xid_index",
     "migrations/0020/create_mark_applying_run_function",
