@@ -70,7 +70,8 @@ begin atomic
             and driver_link.found is null
     ),
 
-    l2_event_keys as (
+    -- Materialized: each event's keys computed once, then looked up per key.
+    l2_event_keys as materialized (
         select
             event.id as event_id,
             orphans.normalize_license(event.payload_json ->> 'driver_license') as license_key,
@@ -90,52 +91,24 @@ begin atomic
     ),
 
     l2_event_persons as (
-        select
+        select distinct
             keys.event_id,
             case when driver_link.found then driver_link.person_key else quarantine.person_key end
                 as person_key
         from l2_event_keys as keys
-        -- offset 0: the subquery stays a lookup by drivers_license_key_idx for each event.
+        -- The drivers the event's keys match, each key by its index for this event: the
+        -- license by drivers_license_key_idx, the phones by drivers_phone_key_idx (a subquery
+        -- the planner cannot turn into a join, whatever its estimates).
         cross join lateral (
             select driver.driver_id
             from public.drivers as driver
             where orphans.driver_license_key(
                 driver.license_normalized_number, driver.license_number
             ) = keys.license_key
-            offset 0
-        ) as driver
-        -- The driver's person: its driver link's, else its quarantine row's (not purged), each
-        -- looked up by index for this driver, the quarantine only for a driver without a link.
-        left join lateral (
-            select true as found, link.person_key
-            from canon.identity_links as link
-            where link.source_table = 'drivers'
-                and link.source_pk = driver.driver_id
-            offset 0
-        ) as driver_link
-            on true
-        left join lateral (
-            select true as found, quarantine.person_key
-            from canon.driver_orphan_quarantine as quarantine
-            where driver_link.found is null
-                and quarantine.driver_id = driver.driver_id
-                and quarantine.status <> 'purged'
-            offset 0
-        ) as quarantine
-            on true
-        where driver_link.found or quarantine.found
-        union
-        select
-            keys.event_id,
-            case when driver_link.found then driver_link.person_key else quarantine.person_key end
-                as person_key
-        from l2_event_keys as keys
-        -- offset 0: a lookup by drivers_phone_key_idx for each event, whatever the estimates.
-        cross join lateral (
+            union
             select driver.driver_id
             from public.drivers as driver
             where orphans.normalize_phone(driver.phone) in (keys.phone_key, keys.park_phone_key)
-            offset 0
         ) as driver
         -- The driver's person: its driver link's, else its quarantine row's (not purged), each
         -- looked up by index for this driver, the quarantine only for a driver without a link.
