@@ -501,14 +501,14 @@ def _pause_until_a_worker_ends(seconds: float) -> None:
 
 def _run_workers() -> list[psutil.Process]:
     """The run workers under this process: the processes Dagster's code servers spawn for
-    runs (multiprocessing's spawn), not their resource trackers."""
+    runs (multiprocessing's spawn; their resource trackers are started otherwise)."""
     workers = []
     for process in psutil.Process().children(recursive=True):
         try:
             command = " ".join(process.cmdline())
         except psutil.Error:
             continue
-        if "spawn_main" in command and "resource_tracker" not in command:
+        if "spawn_main" in command:
             workers.append(process)
     return workers
 

@@ -46,7 +46,7 @@ def heartbeat_timeout(argv: Sequence[str]) -> float | None:
     """The heartbeat timeout of a heartbeat-watched code server's command line, None for any
     other process (`python -m dagster api grpc …` and `dagster api grpc …` alike)."""
     args = list(argv[1:])
-    if args[:2] != ["api", "grpc"] or "--heartbeat" not in args:
+    if not _is_code_server(argv) or "--heartbeat" not in args:
         return None
     if "--heartbeat-timeout" in args:
         position = args.index("--heartbeat-timeout") + 1
@@ -55,6 +55,12 @@ def heartbeat_timeout(argv: Sequence[str]) -> float | None:
         except (IndexError, ValueError):
             return DEFAULT_HEARTBEAT_SECONDS
     return DEFAULT_HEARTBEAT_SECONDS
+
+
+def _is_code_server(argv: Sequence[str]) -> bool:
+    """Whether `argv` is a code server's command line (`python -m dagster api grpc …` and
+    `dagster api grpc …` alike)."""
+    return list(argv[1:3]) == ["api", "grpc"]
 
 
 def watch_parent(argv: Sequence[str] | None = None) -> bool:
@@ -80,8 +86,7 @@ def quicken_shutdown(argv: Sequence[str] | None = None) -> bool:
     Told to shut down, Dagster's server ends at the next tick of its clean-up thread (which
     also reaps its finished run workers): on average 0.25 s of every `fix` spent waiting for
     it. Each tick is a check of the server's own run processes, under its lock, no query."""
-    args = list((sys.argv if argv is None else argv)[1:])
-    if args[:2] != ["api", "grpc"]:
+    if not _is_code_server(sys.argv if argv is None else argv):
         return False
     from dagster._grpc import server
 
