@@ -25,6 +25,26 @@ def migrations_dir() -> Path:
     return sql.sql_dir() / "migrations"
 
 
+def test_the_head_and_a_database_s_revision_are_read_as_alembic_reads_them(
+    fresh_engine: Engine, module_databases: DatabaseFactory
+) -> None:
+    """`require_current` (every process on a run's way) reads both without importing Alembic:
+    the head from the scripts' file names, the database's from its version table."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    alembic_head = ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
+    assert schema.head_revision() == alembic_head == list(schema.revision_files())[-1]
+    with fresh_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": schema.VERSION_TABLE})
+        assert schema.current_revision(fresh_engine) == context.get_current_revision()
+    assert schema.current_revision(fresh_engine) == alembic_head
+    with fresh_engine.begin() as conn:
+        conn.execute(text("delete from orphans_pipeline_alembic_version"))
+    assert schema.current_revision(fresh_engine) is None
+    assert schema.current_revision(module_databases.create_empty()) is None  # no version table
+
+
 def test_each_revision_runs_exactly_the_files_of_its_own_folder() -> None:
     revisions = schema.revision_files()
     assert list(revisions)[:5] == ["0001", "0002", "0003", "0004", "0005"]

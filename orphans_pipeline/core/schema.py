@@ -1,19 +1,28 @@
 """Create the CT4 subset (demo and test databases) and migrate what the project owns."""
 
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import settings, sql, views
 
+# Alembic is imported where a migration or its scripts are read, never at import: the schema
+# check every process makes (the CLI's, a code server's, a run worker's, each on the way to a
+# run's first step) reads one row, and Alembic's import costs each of them 0.1 s.
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import Script
+
 # Alembic keeps our version here, beside CT4's own `alembic_version`, so the two histories
 # never touch each other.
 VERSION_TABLE = "orphans_pipeline_alembic_version"
+# The revisions' scripts, each file named by its revision id: 0001_..., 0002_..., one line of
+# history (test_migrations holds `head_revision` to Alembic's own answer).
+VERSIONS_DIR = Path(__file__).resolve().parents[1] / "alembic" / "versions"
+_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 
 CT4_FILES = (
     "ct4/create_canon_schema",
@@ -121,9 +130,11 @@ def create_ct4(engine: Engine) -> None:
             sql.run(conn, "ct4/comment_identity_links_table")
 
 
-def alembic_config(conn: Connection | None = None) -> Config:
+def alembic_config(conn: Connection | None = None) -> "Config":
     """Alembic's configuration, built here (there is no alembic.ini): the scripts are found
     inside the installed package, whatever the working directory."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "orphans_pipeline:alembic")
     cfg.attributes["connection"] = conn
@@ -149,8 +160,10 @@ def revision_reruns() -> dict[str, tuple[str, ...]]:
     }
 
 
-def _revisions() -> list[Script]:
+def _revisions() -> list["Script"]:
     """The project's Alembic revisions, oldest first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return list(reversed(list(script.walk_revisions("base", "heads"))))
 
@@ -169,6 +182,8 @@ def upgrade(engine: Engine, revision: str = "head") -> float | None:
             "DATABASE_URL at a CT4 database, or run `orphans-pipeline db create-ct4` for a "
             "demo or test database"
         )
+    from alembic import command
+
     with engine.begin() as conn:
         sql.run(conn, "session/disable_parallel_query")
         command.upgrade(alembic_config(conn), revision)
@@ -177,9 +192,12 @@ def upgrade(engine: Engine, revision: str = "head") -> float | None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The project's revision in this database, as Alembic recorded it; None before the first
+    `db upgrade` (no version table yet)."""
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        return sql.run(conn, "schema/select_project_revision").scalar_one_or_none()
 
 
 def table_exists(engine: Engine, qualified: str) -> bool:
@@ -188,7 +206,9 @@ def table_exists(engine: Engine, qualified: str) -> bool:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest of the project's revisions: the highest id among the scripts' file names."""
+    found = (_REVISION_FILE.match(path.name) for path in VERSIONS_DIR.iterdir())
+    return max((match.group(1) for match in found if match), default=None)
 
 
 def require_current(engine: Engine) -> None:
