@@ -110,6 +110,7 @@ def apply_run(
             result.links_created, _lost = repair.insert_lead_links(conn, run_id)
             crash_point("after_links")
         quarantine.plan_orphan_outcomes(conn, run_id)
+        sql.run(conn, "pipeline/analyze_run_outcomes")
         if execute:
             crash_point("before_quarantine_writes")
             result.quarantine_rows_written = quarantine.upsert_driver_orphan_quarantine(
