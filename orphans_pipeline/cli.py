@@ -18,6 +18,7 @@ from orphans_pipeline.core import db, demo, embedded, guard, install, schema, se
 from orphans_pipeline.core.vocabulary import ACTION_OUTCOME, ReviewAction
 
 if TYPE_CHECKING:  # the launch layer loads Dagster: only `fix` imports it, when it runs
+    from orphans_pipeline.code_server import PrestartedCodeServer
     from orphans_pipeline.launch import LaunchOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -140,32 +141,61 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from orphans_pipeline import instance
 
     instance.prepare_dagster_environment()
-    # Dagster's import makes some 250,000 objects that live as long as the process, and little
-    # garbage: with the cyclic collector paused for it, and those objects frozen (kept out of its
-    # later passes), `fix` starts about 0.15-0.25 s sooner. Unfrozen at the end, for the tests,
-    # which run commands in their own process.
-    collecting = gc.isenabled()
-    gc.disable()
+    # The code server first, before this process imports Dagster: the two starts overlap
+    # (code_server.py). Only for a request launch_fix_job would take: it refuses the others
+    # itself, as before, with no process started.
+    prestarted = _prestart_code_server(args)
     try:
-        from orphans_pipeline.launch import launch_fix_job
+        # Dagster's import makes some 250,000 objects that live as long as the process, and
+        # little garbage: with the cyclic collector paused for it, and those objects frozen
+        # (kept out of its later passes), `fix` starts about 0.15-0.25 s sooner. Unfrozen at
+        # the end, for the tests, which run commands in their own process.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            from orphans_pipeline.launch import launch_fix_job
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+        try:
+            # The operator's --output-dir is taken as given (relative to the working directory).
+            outcome = launch_fix_job(
+                execute=args.execute,
+                limit=args.limit,
+                output_dir=args.output_dir,
+                confine_output_dir=False,
+                full=args.full,
+                prestarted=prestarted,
+            )
+        finally:
+            gc.unfreeze()
     finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
+        if prestarted is not None:
+            prestarted.stop()  # ended by the workspace already, unless it never took it
+    for line in fix_summary_lines(outcome):
+        print(line)
+    return EXIT_OK if outcome.succeeded else EXIT_FAILED
+
+
+def _prestart_code_server(args: argparse.Namespace) -> "PrestartedCodeServer | None":
+    """The workspace's code server, started now, for a valid request on a database at the
+    project's revision; None otherwise (launch_fix_job then refuses it, or starts its own)."""
+    from orphans_pipeline import code_server
+    from orphans_pipeline.core import fix
+
     try:
-        # The operator's --output-dir is taken as given (relative to the working directory).
-        outcome = launch_fix_job(
+        _output_dir, environment = fix.launch_environment(
             execute=args.execute,
             limit=args.limit,
             output_dir=args.output_dir,
             confine_output_dir=False,
             full=args.full,
         )
-    finally:
-        gc.unfreeze()
-    for line in fix_summary_lines(outcome):
-        print(line)
-    return EXIT_OK if outcome.succeeded else EXIT_FAILED
+        _ready_engine()
+    except Exception:
+        return None
+    return code_server.start(environment)
 
 
 def fix_summary_lines(outcome: "LaunchOutcome") -> list[str]:

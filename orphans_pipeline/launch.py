@@ -17,6 +17,7 @@ and closed in `orphans.runs`, so it never blocks the next one.
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,8 +27,14 @@ from typing import Any
 
 import dagster as dg
 import psutil
+from dagster._core.remote_representation.grpc_server_registry import (
+    GrpcServerEndpoint,
+    GrpcServerRegistry,
+)
+from dagster._grpc.client import DagsterGrpcClient
 from sqlalchemy import Engine
 
+from orphans_pipeline import code_server
 from orphans_pipeline.core import db, fix, runs, schema, storage
 from orphans_pipeline.core.shipped import shipped_path
 from orphans_pipeline.core.vocabulary import JobName, RunMode, RunTag
@@ -61,6 +68,8 @@ POLL_SECONDS = 0.5
 # Between two looks at whether a run worker of this process's code servers has ended: /proc
 # only, no query (a run's end is then seen as its worker exits, not at the next poll).
 WORKER_CHECK_SECONDS = 0.02
+# Between two pings of a code server started before Dagster's import (Dagster's wait: 0.1 s).
+PING_SECONDS = 0.02
 # How long a code server told to shut down (its runs cancelled) may take before it is killed;
 # the second when its instance storage is gone, a shutdown it never finishes.
 SHUTDOWN_GRACE_SECONDS = 30.0
@@ -165,8 +174,82 @@ class _CodeServers:
     registry: Any  # dagster's GrpcServerRegistry, holding them
 
 
+class _PrestartedRegistry(GrpcServerRegistry):
+    """Dagster's registry, handing out for workspace.yaml's location the code server `fix`
+    started before importing Dagster (code_server.py). Any other origin, and that one if the
+    server exits or does not answer within the registry's startup timeout, go the registry's
+    own way: it starts a server as before and reports its errors as before."""
+
+    def __init__(self, prestarted: code_server.PrestartedCodeServer, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._prestarted: code_server.PrestartedCodeServer | None = prestarted
+        self._adopted = False
+        self._adopting = threading.Lock()
+        self._shut_down: list[code_server.PrestartedCodeServer] = []
+
+    def get_grpc_endpoint(self, code_location_origin: Any) -> GrpcServerEndpoint:
+        with self._adopting:
+            if self._prestarted is not None and _is_prestarted_target(code_location_origin):
+                if self._adopted or self._answers(self._prestarted):
+                    self._adopted = True
+                    return GrpcServerEndpoint(
+                        host="localhost", port=None, socket=self._prestarted.socket
+                    )
+                self._prestarted.stop()
+                self._prestarted = None
+        return super().get_grpc_endpoint(code_location_origin)
+
+    def _answers(self, prestarted: code_server.PrestartedCodeServer) -> bool:
+        client = DagsterGrpcClient(socket=prestarted.socket)
+        deadline = time.monotonic() + self._startup_timeout
+        while prestarted.process.poll() is None and time.monotonic() < deadline:
+            with suppress(Exception):  # not listening yet
+                client.ping("")
+                return True
+            time.sleep(PING_SECONDS)
+        return False
+
+    def shutdown_all_processes(self) -> None:
+        super().shutdown_all_processes()
+        with self._adopting:
+            prestarted, self._prestarted = self._prestarted, None
+            if prestarted is None or prestarted.process.poll() is not None:
+                return
+            if not self._adopted:
+                prestarted.stop()  # never asked for: no run of it to wait for
+                return
+            with suppress(Exception):  # gone already
+                DagsterGrpcClient(socket=prestarted.socket).shutdown_server()
+            self._shut_down.append(prestarted)
+
+    def are_all_servers_shut_down(self) -> bool:
+        own = [*self._shut_down, *([self._prestarted] if self._prestarted else [])]
+        return super().are_all_servers_shut_down() and all(
+            server.process.poll() is not None for server in own
+        )
+
+
+def _is_prestarted_target(origin: Any) -> bool:
+    """Whether `origin` is the location code_server.py starts a server for: workspace.yaml's
+    python_module, nothing else set (a workspace.yaml edited since gets the registry's own)."""
+    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin
+
+    if not isinstance(origin, ManagedGrpcPythonEnvCodeLocationOrigin):
+        return False
+    target = origin.loadable_target_origin
+    return (
+        origin.location_name == code_server.LOCATION
+        and target.module_name == code_server.MODULE
+        and not (target.python_file or target.working_directory or target.attribute)
+        and not (target.package_name or target.autoload_defs_module_name)
+        and target.executable_path in (None, sys.executable)
+    )
+
+
 @contextmanager
-def _code_servers_loading(instance_ref: Any) -> Iterator[_CodeServers | None]:
+def _code_servers_loading(
+    instance_ref: Any, prestarted: code_server.PrestartedCodeServer | None = None
+) -> Iterator[_CodeServers | None]:
     """The workspace's code servers, started now on a thread, for `workspace(code_servers=)`.
 
     A code server takes about 1.5 s to start and load the definitions, nearly all of it in its
@@ -180,25 +263,29 @@ def _code_servers_loading(instance_ref: Any) -> Iterator[_CodeServers | None]:
         yield None
         return
     from dagster._core.instance.config import DEFAULT_LOCAL_CODE_SERVER_STARTUP_TIMEOUT
-    from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry
     from dagster._core.workspace.context import WEBSERVER_GRPC_SERVER_HEARTBEAT_TTL
     from dagster._grpc.constants import INCREASE_TIMEOUT_DAGSTER_YAML_MSG
     from dagster._grpc.server import GrpcServerCommand
 
     code_server_settings = instance_ref.settings.get("code_servers") or {}
-    started_before = _children()
-    registry = GrpcServerRegistry(
-        instance_ref=instance_ref,
-        server_command=GrpcServerCommand.API_GRPC,
-        heartbeat_ttl=WEBSERVER_GRPC_SERVER_HEARTBEAT_TTL,
-        startup_timeout=code_server_settings.get(
+    started_before = prestarted.started_before if prestarted else _children()
+    settings: dict[str, Any] = {
+        "instance_ref": instance_ref,
+        "server_command": GrpcServerCommand.API_GRPC,
+        "heartbeat_ttl": WEBSERVER_GRPC_SERVER_HEARTBEAT_TTL,
+        "startup_timeout": code_server_settings.get(
             "local_startup_timeout", DEFAULT_LOCAL_CODE_SERVER_STARTUP_TIMEOUT
         ),
-        log_level="INFO",
-        wait_for_processes_on_shutdown=code_server_settings.get(
+        "log_level": "INFO",
+        "wait_for_processes_on_shutdown": code_server_settings.get(
             "wait_for_local_processes_on_shutdown", False
         ),
-        additional_timeout_msg=INCREASE_TIMEOUT_DAGSTER_YAML_MSG,
+        "additional_timeout_msg": INCREASE_TIMEOUT_DAGSTER_YAML_MSG,
+    }
+    registry = (
+        _PrestartedRegistry(prestarted, **settings)
+        if prestarted
+        else GrpcServerRegistry(**settings)
     )
 
     def start() -> None:
@@ -569,28 +656,28 @@ def launch_fix_job(
     tags: dict[str, str] | None = None,
     confine_output_dir: bool = True,
     full: bool = False,
+    prestarted: code_server.PrestartedCodeServer | None = None,
 ) -> LaunchOutcome:
     """Launch a run through the instance, wait for it, and return what it did.
 
     `confine_output_dir=False` is the operator's CLI: a relative directory is taken from the
     working directory, created if needed; the run's worker is told that directory is its
     reports root, since the run itself (as from the API or the launchpad) writes only there.
+    `prestarted`: the code server the CLI started before importing Dagster, with
+    `fix.launch_environment`'s variables (its caller stops it if it is left over).
     """
-    options = fix.FixOptions(execute=execute, limit=limit, output_dir=output_dir, full=full)
-    environment: dict[str, str] = {}
-    if confine_output_dir:
-        options.validated_output_dir()  # refused here, before a run exists
-    else:
-        options.validate_limit()
-        chosen = fix.operator_output_dir(output_dir)
-        if chosen is not None:
-            output_dir = str(chosen)
-            environment["ORPHANS_REPORTS_ROOT"] = output_dir
+    output_dir, environment = fix.launch_environment(
+        execute=execute,
+        limit=limit,
+        output_dir=output_dir,
+        confine_output_dir=confine_output_dir,
+        full=full,
+    )
     engine = db.get_engine()
     schema.require_current(engine)
     with (
         _environment(environment),  # first: the code server, its run worker inherit it
-        _code_servers_loading(_early_instance_ref(instance)) as code_servers,
+        _code_servers_loading(_early_instance_ref(instance), prestarted) as code_servers,
         _instance(instance) as active,
         workspace(active, code_servers=code_servers) as context,
     ):

@@ -4,6 +4,7 @@ instance (the CLI's `fix`, the API's run-fix): same code location as a launchpad
 and a run whose whole process group is killed never blocks the next one."""
 
 import gc
+import json
 import os
 import signal
 import subprocess
@@ -14,9 +15,10 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
+from dagster._core.storage.tags import GRPC_INFO_TAG
 from sqlalchemy import Engine, make_url, text
 
-from orphans_pipeline import cli, definitions, launch
+from orphans_pipeline import cli, code_server, definitions, launch
 from orphans_pipeline.core import demo, faults, runs, schema
 from orphans_pipeline.definitions import build_definitions, defs
 from orphans_pipeline.defs import reconcile
@@ -265,8 +267,10 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
         for record in records:
             run = record.dagster_run
             assert run.status == dg.DagsterRunStatus.SUCCESS
-            # The same origin as a launchpad run: the workspace's code location.
+            # The same origin as a launchpad run: the workspace's code location, served by the
+            # code server `fix` started before importing Dagster (code_server.py).
             assert location_of(run) == "orphans_pipeline"
+            assert "orphans-code-server-" in json.loads(run.tags[GRPC_INFO_TAG])["socket"]
             assert registry_row(demo_engine, run.run_id)["status"] == "succeeded"
             # The run executed in a worker process of its own, not in the CLI's.
             assert reconcile._worker_pid(instance, run.run_id) not in (None, os.getpid())
@@ -287,6 +291,50 @@ def test_cli_fix_launches_runs_of_the_code_location_through_the_instance(
         ).scalar_one()
     # The incremental one: INJECTED-2, and INJECTED-1 again (the limited run moved nothing).
     assert scopes[-1] == ("full", quarantined) and scopes[-2] == ("incremental", 2)
+
+
+@pytest.mark.usefixtures("reports_root")
+def test_a_code_server_started_early_that_does_not_come_up_is_replaced_by_the_registry_s(
+    demo_engine: Engine, dagster_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The early start only saves time: a server that exits before it answers is not used; the
+    registry starts one the usual way, the run succeeds, and nothing of either is left."""
+    monkeypatch.setenv("DATABASE_URL", url_of(demo_engine))
+    prestarted = code_server.start({})
+    assert prestarted is not None
+    assert prestarted.process.args[:5] == [sys.executable, "-m", "dagster", "api", "grpc"]
+    prestarted.process.kill()
+    prestarted.process.wait()
+    outcome = launch.launch_fix_job(
+        execute=True, limit=None, output_dir=None, prestarted=prestarted
+    )
+    assert outcome.succeeded, outcome.errors
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(outcome.run_id)
+        assert run is not None and location_of(run) == "orphans_pipeline"
+        assert "orphans-code-server-" not in json.loads(run.tags[GRPC_INFO_TAG])["socket"]
+    prestarted.stop()
+    assert not Path(prestarted.socket).parent.exists()
+    assert launch._code_servers_since(set()) == []
+
+
+def test_a_code_server_is_started_early_only_for_a_request_fix_would_take(
+    fresh_engine: Engine, dagster_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No early start for a request `fix` refuses (an output directory it cannot create, a
+    database below the project's revision): the refusal is the one it always gave, with no
+    process started."""
+    monkeypatch.setenv("DATABASE_URL", url_of(fresh_engine))
+    parser = cli.build_parser()
+    (tmp_path / "a-file").write_text("")
+    unwritable = ["fix", "--output-dir", str(tmp_path / "a-file" / "reports")]
+    assert cli._prestart_code_server(parser.parse_args(unwritable)) is None
+    assert cli.main(unwritable) == 2
+    with fresh_engine.begin() as conn:
+        conn.execute(text("update orphans_pipeline_alembic_version set version_num = '0001'"))
+    assert cli._prestart_code_server(parser.parse_args(["fix", "--execute"])) is None
+    assert cli.main(["fix", "--execute"]) == 1
+    assert launch._code_servers_since(set()) == []
 
 
 def test_the_code_server_starts_before_the_instance_only_where_the_instance_will_come(

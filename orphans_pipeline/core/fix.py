@@ -79,6 +79,33 @@ def operator_output_dir(output_dir: str | None) -> Path | None:
     return path
 
 
+def launch_environment(
+    *,
+    execute: bool,
+    limit: int | None,
+    output_dir: str | None,
+    confine_output_dir: bool,
+    full: bool,
+) -> tuple[str | None, dict[str, str]]:
+    """The output directory a run is launched with, and the variables its code server and run
+    worker get, once the request is valid (refused here, before a run or a process exists).
+
+    `confine_output_dir=False` is the operator's CLI: the directory is taken as given (relative
+    to the working directory) and becomes the run's reports root.
+    """
+    options = FixOptions(execute=execute, limit=limit, output_dir=output_dir, full=full)
+    environment: dict[str, str] = {}
+    if confine_output_dir:
+        options.validated_output_dir()
+    else:
+        options.validate_limit()
+        chosen = operator_output_dir(output_dir)
+        if chosen is not None:
+            output_dir = str(chosen)
+            environment["ORPHANS_REPORTS_ROOT"] = output_dir
+    return output_dir, environment
+
+
 @dataclass
 class ApplyResult:
     stats: dict[str, int]
