@@ -120,8 +120,17 @@ def parts(measure: Measure, database_by_step: dict[str, float] | None) -> list[P
             "import orphans_pipeline.cli",
         ),
         Part(
+            "code server started (a process, before Dagster's import; it loads meanwhile)",
+            _span(marks, "code_server_start"),
+            None,
+            "the CLI's marks (code_server.start)",
+        ),
+        Part(
             "imports: Dagster, the launch layer and the job's definitions",
-            _between(marks.get("cli_imported"), marks.get("dagster_imported")),
+            _between(
+                marks.get("code_server_start:end", marks.get("cli_imported")),
+                marks.get("dagster_imported"),
+            ),
             None,
             "import orphans_pipeline.launch",
         ),
