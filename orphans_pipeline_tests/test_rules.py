@@ -380,7 +380,8 @@ def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) 
             )
         ).all()
         conn.rollback()
-    _assert_looked_up(plan, "keys", ("license_key", "phone_key"))
+    # Since 0021 each strong event's keys are read with it (strong_events), once.
+    _assert_looked_up(plan, "strong_events", ("license_key", "phone_key"))
     # Revision 0020: each matched driver's link (and quarantine row) by index too.
     _assert_looked_up(plan, "driver", ("driver_id",))
     assert flags == [("D1", "L2", True), ("D2", "L2", True)], flags
