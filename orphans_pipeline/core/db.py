@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, make_url
 
 from orphans_pipeline.core import embedded, settings
 
@@ -26,12 +26,25 @@ def start_embedded(home: Path) -> None:
 
 # One engine (one pool) per database URL for the life of the process.
 _ENGINES: dict[str, Engine] = {}
+# The project's sessions run without JIT. A server built with LLVM compiles every plan whose
+# estimated cost passes jit_above_cost, and the planner's estimates for a run's lookups run to
+# billions for statements that read thousands of rows: on PostgreSQL 15 with JIT, a first
+# execute at 100,000 drivers took 6.5 s with it and 5.3 s without (the hand-written job 2.2 s
+# and 1.3 s). A URL's own `options` are kept as they are.
+SESSION_OPTIONS = "-c jit=off"
 
 
 def engine_for(url: str) -> Engine:
     engine = _ENGINES.get(url)
     if engine is None:
-        engine = _ENGINES[url] = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        given = "options" in make_url(url).query
+        engine = _ENGINES[url] = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            connect_args={} if given else {"options": SESSION_OPTIONS},
+        )
     return engine
 
 
