@@ -141,11 +141,12 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from orphans_pipeline import instance
 
     instance.prepare_dagster_environment()
-    # The code server first, before this process imports Dagster: the two starts overlap
-    # (code_server.py). Only for a request launch_fix_job would take: it refuses the others
-    # itself, as before, with no process started.
-    prestarted = _prestart_code_server(args)
+    prestarted = None
     try:
+        # The code server first, before this process imports Dagster: the two starts overlap
+        # (code_server.py). Only for a request launch_fix_job would take: it refuses the
+        # others itself, as before, with no process started.
+        prestarted = _prestart_code_server(args)
         # Dagster's import makes some 250,000 objects that live as long as the process, and
         # little garbage: with the cyclic collector paused for it, and those objects frozen
         # (kept out of its later passes), `fix` starts about 0.15-0.25 s sooner. Unfrozen at

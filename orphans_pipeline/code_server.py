@@ -84,11 +84,18 @@ def start(environment: dict[str, str]) -> PrestartedCodeServer | None:
     Dagster instance might not come up (the registry's own start then reports why)."""
     home = os.environ.get("DAGSTER_HOME", "")
     url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
+    if os.environ.get("DAGSTER_INSTANCE_REF"):
+        return None  # the server would take that instance, the registry DAGSTER_HOME's
     if not (os.path.isabs(home) and os.path.isdir(home) and url and storage.storage_answers(url)):
         return None
-    started_before = {child.pid for child in psutil.Process().children()}
-    socket = str(Path(tempfile.mkdtemp(prefix="orphans-code-server-")) / "grpc.sock")
     env = {**os.environ, **environment}
     env.pop("DAGSTER_GRPC_PORT", None)  # a port would conflict with --socket
-    process = subprocess.Popen(command(socket), env=env)
+    directory = tempfile.mkdtemp(prefix="orphans-code-server-")
+    socket = str(Path(directory) / "grpc.sock")
+    try:
+        started_before = {child.pid for child in psutil.Process().children()}
+        process = subprocess.Popen(command(socket), env=env)
+    except (OSError, psutil.Error):
+        shutil.rmtree(directory, ignore_errors=True)
+        return None  # the registry starts one, and says why it cannot
     return PrestartedCodeServer(process, socket, started_before)

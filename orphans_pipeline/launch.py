@@ -17,7 +17,6 @@ and closed in `orphans.runs`, so it never blocks the next one.
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -186,6 +185,12 @@ class _PrestartedRegistry(GrpcServerRegistry):
         self._adopted = False
         self._adopting = threading.Lock()
         self._shut_down: list[code_server.PrestartedCodeServer] = []
+        self._closing = threading.Event()
+
+    def close(self) -> None:
+        """Interrupted: a server stopped mid-start is not replaced by one the registry would
+        start (and wait for) while the command ends."""
+        self._closing.set()
 
     def get_grpc_endpoint(self, code_location_origin: Any) -> GrpcServerEndpoint:
         with self._adopting:
@@ -197,12 +202,18 @@ class _PrestartedRegistry(GrpcServerRegistry):
                     )
                 self._prestarted.stop()
                 self._prestarted = None
+        if self._closing.is_set():
+            raise RuntimeError("the command is ending: no code server is started now")
         return super().get_grpc_endpoint(code_location_origin)
 
     def _answers(self, prestarted: code_server.PrestartedCodeServer) -> bool:
         client = DagsterGrpcClient(socket=prestarted.socket)
         deadline = time.monotonic() + self._startup_timeout
-        while prestarted.process.poll() is None and time.monotonic() < deadline:
+        while (
+            prestarted.process.poll() is None
+            and time.monotonic() < deadline
+            and not self._closing.is_set()
+        ):
             with suppress(Exception):  # not listening yet
                 client.ping("")
                 return True
@@ -242,7 +253,8 @@ def _is_prestarted_target(origin: Any) -> bool:
         and target.module_name == code_server.MODULE
         and not (target.python_file or target.working_directory or target.attribute)
         and not (target.package_name or target.autoload_defs_module_name)
-        and target.executable_path in (None, sys.executable)
+        # With an executable of its own, Dagster runs the server by another entry point.
+        and target.executable_path is None
     )
 
 
@@ -304,6 +316,8 @@ def _code_servers_loading(
         # Interrupted (a signal, an error; the workspace above has already ended): a server
         # still starting is stopped now, not waited for (a start may take its whole
         # local_startup_timeout), and the thread waiting for it then ends with it.
+        if isinstance(registry, _PrestartedRegistry):
+            registry.close()
         stop_processes(_code_servers_since(started_before), LOST_STORAGE_GRACE_SECONDS)
         raise
     finally:
@@ -666,6 +680,9 @@ def launch_fix_job(
     `prestarted`: the code server the CLI started before importing Dagster, with
     `fix.launch_environment`'s variables (its caller stops it if it is left over).
     """
+    if prestarted is not None and instance is not None:
+        prestarted.stop()  # started for DAGSTER_HOME's instance, not the one given
+        prestarted = None
     output_dir, environment = fix.launch_environment(
         execute=execute,
         limit=limit,

@@ -204,3 +204,21 @@ def test_ingestion_during_a_run_loses_nothing_and_the_next_run_releases(
             )
         ).scalar_one()
     assert dict(statuses) == {"resolved_relinked": 40} and orphans == 0
+
+
+def test_a_run_never_waits_for_another_s_outcome_statistics(fresh_engine: Engine) -> None:
+    """The outcomes' ANALYZE (in the applying transaction) keeps its lock until commit; a run
+    that cannot take it at once plans without fresh statistics rather than wait, for another
+    run or for the reviews queued behind an execute's pipeline lock."""
+    held = text(
+        "select count(*) from pg_locks where pid = pg_backend_pid() "
+        "and relation = 'orphans.run_outcomes'::regclass and mode = 'ShareUpdateExclusiveLock'"
+    )
+    with fresh_engine.connect() as holder, holder.begin():
+        holder.execute(text("lock table orphans.run_outcomes in share update exclusive mode"))
+        with fresh_engine.connect() as conn, conn.begin():
+            fix._analyze_outcomes(conn)  # returns at once, the transaction still usable
+            assert conn.execute(held).scalar_one() == 0
+    with fresh_engine.connect() as conn, conn.begin():
+        fix._analyze_outcomes(conn)
+        assert conn.execute(held).scalar_one() == 1  # analyzed, the lock kept to commit

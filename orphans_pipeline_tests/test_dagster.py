@@ -318,6 +318,32 @@ def test_a_code_server_started_early_that_does_not_come_up_is_replaced_by_the_re
     assert launch._code_servers_since(set()) == []
 
 
+def test_an_interrupt_while_the_early_code_server_starts_starts_no_other(
+    dagster_home: Path, tmp_path: Path
+) -> None:
+    """Interrupted while the workspace waits for the early server: that server is stopped and
+    none is started in its place (the registry's own start would be waited for, up to its
+    startup timeout, while the command ends)."""
+    started_before = launch._children()
+    silent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    (tmp_path / "socket").mkdir()
+    prestarted = code_server.PrestartedCodeServer(
+        silent, str(tmp_path / "socket" / "grpc.sock"), started_before
+    )
+    with (
+        dg.DagsterInstance.get() as instance,
+        pytest.raises(KeyboardInterrupt),
+        launch._code_servers_loading(instance.get_ref(), prestarted) as servers,
+    ):
+        assert servers is not None
+        time.sleep(0.3)  # its loader thread is pinging the silent server
+        raise KeyboardInterrupt
+    assert silent.poll() is not None
+    assert servers.registry._all_processes == []  # the registry started none of its own
+    assert launch._code_servers_since(started_before) == []
+    assert not (tmp_path / "socket").exists()
+
+
 def test_a_code_server_is_started_early_only_for_a_request_fix_would_take(
     fresh_engine: Engine, dagster_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

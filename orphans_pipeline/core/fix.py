@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from orphans_pipeline.core import quarantine, repair, reports, runs, sql
 from orphans_pipeline.core.faults import crash_point
@@ -137,7 +138,7 @@ def apply_run(
             result.links_created, _lost = repair.insert_lead_links(conn, run_id)
             crash_point("after_links")
         quarantine.plan_orphan_outcomes(conn, run_id)
-        sql.run(conn, "pipeline/analyze_run_outcomes")
+        _analyze_outcomes(conn)
         if execute:
             crash_point("before_quarantine_writes")
             result.quarantine_rows_written = quarantine.upsert_driver_orphan_quarantine(
@@ -150,6 +151,24 @@ def apply_run(
         if execute:
             crash_point("before_commit")
     return result
+
+
+# A run that cannot take the outcomes' ANALYZE lock at once, or may not (before PostgreSQL 17
+# a role without MAINTAIN cannot lock the table in that mode), plans without fresh statistics.
+_ANALYZE_SKIPPED = {"55P03", "42501"}
+
+
+def _analyze_outcomes(conn: Connection) -> None:
+    """Fresh statistics for the outcomes just planned (pipeline/analyze_run_outcomes), when no
+    other run's transaction holds them: an ANALYZE keeps its lock until commit, and waiting for
+    another run's would stall this one, and under the pipeline lock the reviews behind it."""
+    try:
+        with conn.begin_nested():
+            sql.run(conn, "pipeline/lock_run_outcomes")
+            sql.run(conn, "pipeline/analyze_run_outcomes")
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) not in _ANALYZE_SKIPPED:
+            raise
 
 
 def report_run(
