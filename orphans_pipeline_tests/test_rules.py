@@ -329,6 +329,20 @@ def _plan_run_with_candidate(conn: Connection, driver_id: str, person: str) -> N
     )
 
 
+def _classify_every_driver(conn: Connection) -> None:
+    """A running run `plan` with every linked driver a candidate, its relations classified
+    (the caller rolls back)."""
+    register_run(conn, "plan")
+    conn.execute(
+        text(
+            "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
+            "select 'plan', link.source_pk, link.source_pk, link.person_key "
+            "from canon.identity_links as link where link.source_table = 'drivers'"
+        )
+    )
+    sql.run(conn, "pipeline/classify_orphans", run_id="plan")
+
+
 def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None:
     """Revision 0017: the matches of every level and key are one union grouped by (driver,
     event). The planner cannot know how few pairs share a normalised key, so it sized 0013's
@@ -360,15 +374,7 @@ def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) 
     ct4.driver("D2", license_number="LIC-00001")
     ct4.event(SCOUTING, "S-1", {"driver_phone": "987654321", "driver_license": "LIC-00001"})
     with ct4.engine.begin() as conn:
-        register_run(conn, "plan")
-        conn.execute(
-            text(
-                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
-                "select 'plan', link.source_pk, link.source_pk, link.person_key "
-                "from canon.identity_links as link where link.source_table = 'drivers'"
-            )
-        )
-        sql.run(conn, "pipeline/classify_orphans", run_id="plan")
+        _classify_every_driver(conn)
         conn.execute(text("set local enable_nestloop = off"))
         plan = nested_plans(
             conn, sql.load_text("pipeline/flag_ambiguous_events"), {"run_id": "plan"}
@@ -406,15 +412,7 @@ def test_the_flags_rewrite_only_the_relations_they_change_and_hash_nothing_per_e
         "where schemaname = 'orphans' and relname = 'run_events'"
     )
     with ct4.engine.begin() as conn:
-        register_run(conn, "plan")
-        conn.execute(
-            text(
-                "insert into orphans.run_candidates (run_id, driver_id, driver_key, person_key) "
-                "select 'plan', link.source_pk, link.source_pk, link.person_key "
-                "from canon.identity_links as link where link.source_table = 'drivers'"
-            )
-        )
-        sql.run(conn, "pipeline/classify_orphans", run_id="plan")
+        _classify_every_driver(conn)
         before = conn.execute(updated).scalar_one()
         plan = nested_plans(
             conn, sql.load_text("pipeline/flag_ambiguous_events"), {"run_id": "plan"}
