@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 
-from orphans_pipeline.core import storage
+from orphans_pipeline import instance
 
 # workspace.yaml's one location (launch checks the workspace still names exactly this).
 LOCATION = "orphans_pipeline"
@@ -82,11 +82,9 @@ def command(socket: str) -> list[str]:
 def start(environment: dict[str, str]) -> PrestartedCodeServer | None:
     """Start the code server, with `environment` added to this process's; None where the
     Dagster instance might not come up (the registry's own start then reports why)."""
-    home = os.environ.get("DAGSTER_HOME", "")
-    url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
     if os.environ.get("DAGSTER_INSTANCE_REF"):
         return None  # the server would take that instance, the registry DAGSTER_HOME's
-    if not (os.path.isabs(home) and os.path.isdir(home) and url and storage.storage_answers(url)):
+    if instance.dagster_home_ready() is None:
         return None
     env = {**os.environ, **environment}
     env.pop("DAGSTER_GRPC_PORT", None)  # a port would conflict with --socket

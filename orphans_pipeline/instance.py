@@ -35,6 +35,17 @@ def install_dagster_yaml(dagster_home: Path) -> Path:
     return target
 
 
+def dagster_home_ready() -> str | None:
+    """DAGSTER_HOME, where the instance it describes can come up now (an absolute directory,
+    a storage that takes a connection); None otherwise, when Dagster's own start of that
+    instance is the one to report the problem."""
+    home = os.path.expanduser(os.environ.get("DAGSTER_HOME", ""))
+    url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
+    if os.path.isabs(home) and os.path.isdir(home) and url and storage.storage_answers(url):
+        return home
+    return None
+
+
 def prepare_dagster_environment() -> dict[str, str]:
     """Fill in DAGSTER_HOME and the ORPHANS_DAGSTER_* variables that are not set yet.
 

@@ -44,6 +44,7 @@ from orphans_pipeline.defs.reconcile import (
     reconcile,
     settle_registry,
 )
+from orphans_pipeline.instance import dagster_home_ready
 
 __all__ = [
     "LaunchOutcome",
@@ -184,7 +185,6 @@ class _PrestartedRegistry(GrpcServerRegistry):
         self._prestarted: code_server.PrestartedCodeServer | None = prestarted
         self._adopted = False
         self._adopting = threading.Lock()
-        self._shut_down: list[code_server.PrestartedCodeServer] = []
         self._closing = threading.Event()
 
     def close(self) -> None:
@@ -231,13 +231,6 @@ class _PrestartedRegistry(GrpcServerRegistry):
                 return
             with suppress(Exception):  # gone already
                 DagsterGrpcClient(socket=prestarted.socket).shutdown_server()
-            self._shut_down.append(prestarted)
-
-    def are_all_servers_shut_down(self) -> bool:
-        own = [*self._shut_down, *([self._prestarted] if self._prestarted else [])]
-        return super().are_all_servers_shut_down() and all(
-            server.process.poll() is not None for server in own
-        )
 
 
 def _is_prestarted_target(origin: Any) -> bool:
@@ -345,9 +338,8 @@ def _early_instance_ref(given: dg.DagsterInstance | None) -> Any:
             return given.get_ref()
         except Exception:  # an instance without a ref: the workspace refuses it, as before
             return None
-    home = os.path.expanduser(os.environ.get("DAGSTER_HOME", ""))
-    url = os.environ.get("ORPHANS_DAGSTER_STORAGE_URL")
-    if not (os.path.isabs(home) and os.path.isdir(home) and url and storage.storage_answers(url)):
+    home = dagster_home_ready()
+    if home is None:
         return None
     try:
         return InstanceRef.from_dir(home)
