@@ -39,6 +39,9 @@ CHECK_MODULE = "checks"
 ASSET_MODULE = "assets"
 # The leak check's read of one view (orphans.count_view_leaks), which its time budget may cancel.
 LEAK_PROBE = "orphans.count_view_leaks("
+# The statements by which a run's shares read one snapshot in sessions side by side
+# (classify.in_shares): replayed in one transaction, they are left out.
+SESSIONS_SHARING_A_SNAPSHOT = ("export_snapshot", "set_transaction_snapshot")
 # Core modules every step sends its statements through: the caller is the module that counts.
 HELPERS = ("sql", "db")
 
@@ -113,7 +116,7 @@ def _copies_recorded(recorded: list[Recorded]) -> Iterator[None]:
 def record(url: str, work: Path) -> list[Recorded]:
     """Run the job once in this process on `url`; every statement it sent, in order."""
     from orphans_pipeline import launch
-    from orphans_pipeline.core import db, integrity
+    from orphans_pipeline.core import classify, db, integrity
 
     # The job's CT4 resource reads DATABASE_URL and gets this same (cached) engine.
     os.environ["DATABASE_URL"] = url
@@ -129,8 +132,13 @@ def record(url: str, work: Path) -> list[Recorded]:
     def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         text = psycopg.ClientCursor(cursor.connection).mogrify(statement, params)
         step, module = _origin(sys._getframe(1))
+        thread = threading.current_thread().name
         with lock:
-            if not threading.current_thread().name.startswith(integrity.LEAK_CHECK_THREADS):
+            if thread.startswith(classify.STAGING_THREADS):
+                # A share staged beside the run's own thread: under the step that thread is in.
+                recorded.append(Recorded(text, recorded[-1].step, module))
+                return
+            if not thread.startswith(integrity.LEAK_CHECK_THREADS):
                 recorded.append(Recorded(text, step, module))
                 return
             block = blocks.setdefault(threading.get_ident(), [])
@@ -196,6 +204,8 @@ def replay(url: str, statements: list[Recorded], *, explain: bool = False) -> li
                 conn.execute(setting)
             conn.commit()
         for recorded in statements:
+            if recorded.name in SESSIONS_SHARING_A_SNAPSHOT:
+                continue  # one transaction here: the shares' sessions read one snapshot anyway
             body = recorded.sql.strip().rstrip(";")
             # PostgreSQL refuses a concurrent refresh inside a transaction block.
             concurrent = "refresh materialized view concurrently" in body.lower()

@@ -317,6 +317,11 @@ def test_no_lead_link_stays_an_anti_join_through_the_view(ct4: CT4, name: str) -
     assert "SubPlan" not in plan, plan
 
 
+# Run `plan`'s classification and flags in one share, as one statement (revision 0022's
+# functions take a share; classify.in_shares runs them side by side).
+WHOLE_RUN = {"run_id": "plan", "part": 0, "parts": 1}
+
+
 def _plan_run_with_candidate(conn: Connection, driver_id: str, person: str) -> None:
     """A running run `plan` with one candidate staged (the caller rolls back)."""
     register_run(conn, "plan")
@@ -340,7 +345,7 @@ def _classify_every_driver(conn: Connection) -> None:
             "from canon.identity_links as link where link.source_table = 'drivers'"
         )
     )
-    sql.run(conn, "pipeline/classify_orphans", run_id="plan")
+    sql.run(conn, "pipeline/classify_orphans", **WHOLE_RUN)
 
 
 def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None:
@@ -352,7 +357,7 @@ def test_classification_stages_its_matches_without_a_full_join(ct4: CT4) -> None
     ct4.event(SCOUTING, "S-1", {"driver_phone": "987654321", "driver_license": "LIC-00001"})
     with ct4.engine.begin() as conn:
         _plan_run_with_candidate(conn, "D1", person)
-        plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), {"run_id": "plan"})
+        plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), WHOLE_RUN)
         staged = conn.execute(
             text("select level, match_strategy from orphans.run_events where run_id = 'plan'")
         ).all()
@@ -376,9 +381,7 @@ def test_an_l2_event_finds_the_drivers_it_matches_by_their_keys_index(ct4: CT4) 
     with ct4.engine.begin() as conn:
         _classify_every_driver(conn)
         conn.execute(text("set local enable_nestloop = off"))
-        plan = nested_plans(
-            conn, sql.load_text("pipeline/flag_ambiguous_events"), {"run_id": "plan"}
-        )
+        plan = nested_plans(conn, sql.load_text("pipeline/flag_ambiguous_events"), WHOLE_RUN)
         flags = conn.execute(
             text(
                 "select driver_id, level, is_ambiguous from orphans.run_events "
@@ -414,9 +417,7 @@ def test_the_flags_rewrite_only_the_relations_they_change_and_hash_nothing_per_e
     with ct4.engine.begin() as conn:
         _classify_every_driver(conn)
         before = conn.execute(updated).scalar_one()
-        plan = nested_plans(
-            conn, sql.load_text("pipeline/flag_ambiguous_events"), {"run_id": "plan"}
-        )
+        plan = nested_plans(conn, sql.load_text("pipeline/flag_ambiguous_events"), WHOLE_RUN)
         rewritten = conn.execute(updated).scalar_one() - before
         flags = conn.execute(
             text(
@@ -450,7 +451,7 @@ def test_classification_looks_up_the_events_of_each_candidates_keys(ct4: CT4) ->
     with ct4.engine.begin() as conn:
         _plan_run_with_candidate(conn, "D1", person)
         conn.execute(text("set local enable_nestloop = off"))
-        plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), {"run_id": "plan"})
+        plan = nested_plans(conn, sql.load_text("pipeline/classify_orphans"), WHOLE_RUN)
         staged = conn.execute(
             text(
                 "select source_pk, level, match_strategy from orphans.run_events "

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, text
+from sqlalchemy import Connection, CursorResult, String, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
 from orphans_pipeline.core.shipped import shipped_path
@@ -40,3 +40,14 @@ def statement(name: str) -> TextClause:
 def run(conn: Connection, name: str, **params: Any) -> CursorResult[Any]:
     """Execute `sql/<name>.sql` on `conn` with bound `params`."""
     return conn.execute(statement(name), params)
+
+
+def run_utility(conn: Connection, name: str, **params: str) -> None:
+    """Execute `sql/<name>.sql`, a utility statement that PostgreSQL takes no parameter in
+    (SET TRANSACTION SNAPSHOT): each value is rendered as a quoted string literal by the
+    dialect as the statement executes (SQLAlchemy's literal_execute), never pasted into the
+    file's text."""
+    clause = statement(name).bindparams(
+        *(bindparam(key, type_=String(), literal_execute=True) for key in params)
+    )
+    conn.execute(clause, params)
