@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from orphans_pipeline.core import sql
+from orphans_pipeline.core import locking, sql
 from orphans_pipeline_tests.ct4 import CT4
 from orphans_pipeline_tests.pipeline_helpers import report_row, run_fix
 from orphans_pipeline_tests.plans import nested_plans, register_run
@@ -462,6 +462,43 @@ def test_classification_looks_up_the_events_of_each_candidates_keys(ct4: CT4) ->
     _assert_looked_up(plan, "candidates", ("license_key", "phone_key"))
     _assert_looked_up(plan, "event", ("id",))  # each staged event by its primary key
     assert staged == [("C-1", "L2", "phone_exact"), ("S-1", "L2", "license_exact")], staged
+
+
+def test_a_lost_link_is_looked_up_by_its_lead_row_whatever_the_statistics(ct4: CT4) -> None:
+    """Revision 0022: mark_lost_lead_links finds each planned link's lead row by the unique
+    (source_table, source_pk), never by a scan of the links. The links insert_lead_links has
+    just written are in no statistics: estimating one where there were 42,500, the planner read
+    every reconstructed link once for each planned one (31-72 s at 1,000,000 drivers). The
+    links stay the rule's: the one created is not marked lost."""
+    for n in range(3):
+        ct4.driver(f"D{n}", phone=f"98765432{n}")
+        lead = ct4.lead(SCOUTING)
+        ct4.event(SCOUTING, lead, {"driver_id": f"D{n}"})
+    with ct4.engine.begin() as conn:
+        _classify_every_driver(conn)
+        sql.run(conn, "pipeline/flag_ambiguous_events", **WHOLE_RUN)
+        locking.lock_orphans_pipeline(conn, 5)
+        for name in ("judge_lead_events", "plan_lead_links", "insert_lead_links"):
+            sql.run(conn, f"pipeline/{name}", run_id="plan")
+        # A scan is the planner's last resort here (a few rows, never analyzed): the lookup
+        # must stay a lookup. 0013's stays an anti-join, whatever its inner side.
+        conn.execute(text("set local enable_seqscan = off"))
+        plan = nested_plans(
+            conn, sql.load_text("pipeline/mark_lost_lead_links"), {"run_id": "plan"}
+        )
+        created = conn.execute(
+            text("select count(*) from orphans.run_links where run_id = 'plan' and is_created")
+        ).scalar_one()
+        conn.rollback()
+    # 0013's: a Nested Loop Anti Join over a Materialize of a Seq Scan on identity_links.
+    assert "Anti Join" not in plan, plan
+    # By the unique (source_table, source_pk): the subset's constraint, or CT4's own.
+    assert re.search(
+        r"Index Scan using (identity_links_source_table_source_pk_key|uq_identity_links_source)"
+        r" on identity_links",
+        plan,
+    ), plan
+    assert created == 3, created
 
 
 def test_adoption_merges_the_quarantine_with_its_history_index(ct4: CT4) -> None:
