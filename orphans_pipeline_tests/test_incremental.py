@@ -525,6 +525,7 @@ def test_an_incremental_run_leaves_exactly_what_a_full_sweep_leaves(
 # the row exactly as a full sweep would.
 
 SCOUTING = "module_ct_scouting_daily"
+CABINET = "module_ct_cabinet_leads"
 MIGRATIONS = "module_ct_migrations"
 
 
@@ -596,6 +597,50 @@ def test_a_scouting_link_under_its_md5_key_released_rejudges_the_row_whose_event
     ran = execute(ct4)
     assert ran.stats["processed"] == 1  # D1, not D0
     assert ct4.quarantine_row("D1")["status"] == "resolved_relinked"
+
+
+def test_only_a_scouting_row_that_exists_gives_its_judged_events_a_second_key(ct4: CT4) -> None:
+    """Revision 0022: the judged events of a row left quarantined keep a second key (the one
+    CT4's scouting ingestion links a row under) only for a scouting row that exists. A cabinet
+    event, or one whose scouting row is gone, got the key of a row of nulls, which a link of
+    such a row (CT4 links one under that key) turned into a re-judgement of every row judged
+    with those events: here, none follows it."""
+    person = ct4.driver("D1")
+    lead = ct4.lead(SCOUTING, scout_id=4, driver_phone="987654321")
+    cabinet = ct4.lead(CABINET, external_id="CAB-1")
+    ct4.event(SCOUTING, lead, {}, person=person)
+    ct4.event(CABINET, cabinet, {}, person=person)
+    ct4.event(SCOUTING, "999999", {}, person=person)  # no such scouting row
+    execute(ct4)
+    assert ct4.quarantine_row("D1")["status"] == "quarantined"
+    keys = _rows(
+        ct4.engine,
+        "select judged.source_table, judged.source_pk, judged.alt_source_pk, "
+        "orphans.scouting_source_key(scouting.scout_id, scouting.driver_phone, "
+        "scouting.driver_license, scouting.registration_date) as row_key "
+        "from orphans.judged_events as judged "
+        "left join public.module_ct_scouting_daily as scouting "
+        "on judged.source_table = :scouting and scouting.id::text = judged.source_pk "
+        "where judged.driver_id = 'D1' order by judged.source_table, judged.source_pk",
+        scouting=SCOUTING,
+    )
+    assert [(row.source_table, row.source_pk) for row in keys] == [
+        (CABINET, cabinet),
+        (SCOUTING, lead),
+        (SCOUTING, "999999"),
+    ], keys
+    assert [row.alt_source_pk for row in keys] == [None, keys[1].row_key, None], keys
+    # A scouting link under the key of a row of nulls names no row judged here any more.
+    _write(
+        ct4.engine,
+        "insert into canon.identity_links (person_key, source_table, source_pk, snapshot_date, "
+        "match_rule, match_score, confidence_level, evidence) values (cast(:person as uuid), "
+        ":t, orphans.scouting_source_key(null, null, null, null), now(), 'SCOUTING', 90, "
+        "'HIGH', '{}')",
+        person=ct4.person(),
+        t=SCOUTING,
+    )
+    assert execute(ct4).stats["processed"] == 0
 
 
 def events_why(row: dict[str, Any]) -> list[str]:

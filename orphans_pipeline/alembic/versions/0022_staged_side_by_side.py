@@ -10,6 +10,9 @@
 - orphans.mark_lost_lead_links(run_id) looks up each planned link's lead row by index: the links
   just written are in no statistics, and the planner read every reconstructed link once for each
   planned one (31-72 s at 1,000,000 drivers).
+- orphans.record_judgement(run_id) keeps a second key only for a scouting row that exists (every
+  other judged event had the key of a row of nulls). The judged events kept so far are written
+  again by the first run on this revision: a new rules revision makes it a full sweep.
 
 Revision ID: 0022
 Revises: 0021
@@ -30,6 +33,7 @@ FILES = (
     "migrations/0022/create_flag_ambiguous_events_function",
     "migrations/0022/drop_whole_run_functions",
     "migrations/0022/create_mark_lost_lead_links_function",
+    "migrations/0022/create_record_judgement_function",
     "migrations/0022/revoke_function_execute_from_public",
 )
 
