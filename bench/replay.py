@@ -99,11 +99,17 @@ def _origin(frame: FrameType | None) -> tuple[str, str]:
 @contextmanager
 def _copies_recorded(recorded: list[Recorded]) -> Iterator[None]:
     """psycopg's Cursor.copy, recording each COPY statement (the reports) with its values."""
+    from orphans_pipeline.core import reports
+
     original = psycopg.Cursor.copy
 
     def copy(self: Any, statement: Any, params: Any = None, **kwargs: Any) -> Any:
         text = psycopg.ClientCursor(self.connection).mogrify(statement, params)
-        recorded.append(Recorded(text, *_origin(sys._getframe(1))))
+        step, module = _origin(sys._getframe(1))
+        if threading.current_thread().name.startswith(reports.REPORT_THREADS):
+            # The JSON report, read beside the CSV: under the step the CSV's reader is in.
+            step = recorded[-1].step if recorded else step
+        recorded.append(Recorded(text, step, module))
         return original(self, statement, params, **kwargs)
 
     psycopg.Cursor.copy = copy  # type: ignore[method-assign]

@@ -2,12 +2,13 @@
 what the execute then does; a second execute writes nothing; --limit; integrity, leak and audit
 checks; ops views; the run registry."""
 
+import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from orphans_pipeline.core import demo, fix, integrity, runs, schema
+from orphans_pipeline.core import demo, fix, integrity, reports, runs, schema
 from orphans_pipeline_tests.ct4 import CT4, snapshot
 from orphans_pipeline_tests.pipeline_helpers import report_rows, run_fix
 
@@ -139,6 +140,53 @@ def test_run_registry_and_reports(demo_engine: Engine, reports_root: Path) -> No
     with demo_engine.connect() as conn:
         leftovers = conn.execute(text("select count(*) from orphans.run_outcomes")).scalar_one()
     assert leftovers == 0
+
+
+def test_the_json_report_read_beside_the_csv_is_the_one_read_after_it(
+    demo_engine: Engine, reports_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON report is read beside the CSV into an unnamed file, named once both are whole
+    (copied to its name where the system refuses to link it); where the file system has no
+    unnamed files, after the CSV under a temporary name. All give the same reports, with the
+    reports' mode, and leave no temporary file."""
+    import json
+
+    named: list[Path] = []
+    name_unnamed_file = reports._name_unnamed_file
+
+    def spy(descriptor: int, path: Path) -> None:
+        named.append(path)
+        name_unnamed_file(descriptor, path)
+
+    monkeypatch.setattr(reports, "_name_unnamed_file", spy)
+    beside = run_fix(demo_engine, execute=False)
+    assert named == [Path(beside.report_json)]
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError("no link here")
+
+    with monkeypatch.context() as no_link:
+        no_link.setattr(os, "link", refused)
+        copied = run_fix(demo_engine, execute=False)
+    assert named[1:] == [Path(copied.report_json)]
+    monkeypatch.setattr(reports, "_unnamed_file", lambda directory: None)
+    after = run_fix(demo_engine, execute=False)
+    assert len(named) == 2
+    for run in (beside, copied, after):
+        for path in (Path(run.report_json), Path(run.report_csv)):
+            assert path.stat().st_mode & 0o777 == 0o640 & ~_umask(), path
+        assert Path(run.report_csv).read_bytes() == Path(after.report_csv).read_bytes()
+        report = json.loads(Path(run.report_json).read_text())
+        assert report["stats"] == run.stats and report["run_id"] == run.run_id
+        assert report["drivers"] == json.loads(Path(after.report_json).read_text())["drivers"]
+    assert json.loads(Path(after.report_json).read_text())["drivers"]
+    assert not [path for path in reports_root.iterdir() if path.name.endswith(".partial")]
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 @pytest.mark.parametrize("limit", [0, -3])
