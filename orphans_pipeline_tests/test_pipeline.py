@@ -158,21 +158,27 @@ def test_the_json_report_read_beside_the_csv_is_the_one_read_after_it(
         named.append(path)
         name_unnamed_file(descriptor, path)
 
+    probe = reports._unnamed_file(reports_root)
+    if probe is not None:
+        os.close(probe)
     monkeypatch.setattr(reports, "_name_unnamed_file", spy)
-    beside = run_fix(demo_engine, execute=False)
-    assert named == [Path(beside.report_json)]
+    written = []
+    if probe is not None:  # a file system with unnamed files (Linux's tmpfs, ext4, xfs, ...)
+        beside = run_fix(demo_engine, execute=False)
+        assert named == [Path(beside.report_json)]
 
-    def refused(*args: object, **kwargs: object) -> None:
-        raise PermissionError("no link here")
+        def refused(*args: object, **kwargs: object) -> None:
+            raise PermissionError("no link here")
 
-    with monkeypatch.context() as no_link:
-        no_link.setattr(os, "link", refused)
-        copied = run_fix(demo_engine, execute=False)
-    assert named[1:] == [Path(copied.report_json)]
+        with monkeypatch.context() as no_link:
+            no_link.setattr(os, "link", refused)
+            copied = run_fix(demo_engine, execute=False)
+        assert named[1:] == [Path(copied.report_json)]
+        written = [beside, copied]
     monkeypatch.setattr(reports, "_unnamed_file", lambda directory: None)
     after = run_fix(demo_engine, execute=False)
-    assert len(named) == 2
-    for run in (beside, copied, after):
+    assert len(named) == len(written)
+    for run in (*written, after):
         for path in (Path(run.report_json), Path(run.report_csv)):
             assert path.stat().st_mode & 0o777 == 0o640 & ~_umask(), path
         assert Path(run.report_csv).read_bytes() == Path(after.report_csv).read_bytes()
@@ -181,6 +187,29 @@ def test_the_json_report_read_beside_the_csv_is_the_one_read_after_it(
         assert report["drivers"] == json.loads(Path(after.report_json).read_text())["drivers"]
     assert json.loads(Path(after.report_json).read_text())["drivers"]
     assert not [path for path in reports_root.iterdir() if path.name.endswith(".partial")]
+
+
+def test_a_failed_json_report_fails_the_run_and_leaves_no_json(
+    demo_engine: Engine, reports_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON report read beside the CSV fails: the run fails with its error, the CSV is
+    whole, and neither a JSON report nor a temporary file is left."""
+    from orphans_pipeline_tests.pipeline_helpers import execute_run
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the JSON report's reader failed")
+
+    monkeypatch.setattr(reports, "_write_json", fails)
+    earlier = set(reports_root.iterdir())
+    result = execute_run(demo_engine, execute=False, raise_on_error=False)
+    assert not result.success
+    failures = [event for event in result.all_events if event.is_step_failure]
+    assert any(
+        "the JSON report's reader failed" in str(event.step_failure_data.error)
+        for event in failures
+    ), failures
+    left = sorted(path.name for path in set(reports_root.iterdir()) - earlier)
+    assert [name.rsplit(".", 1)[1] for name in left] == ["csv"], left
 
 
 def _umask() -> int:

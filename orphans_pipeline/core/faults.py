@@ -18,7 +18,7 @@ POINTS = (
     "after_links",  # an execute's links are inserted, its quarantine rows not yet
     "before_quarantine_writes",  # outcomes are planned, nothing of the quarantine written
     "before_commit",  # every write of the execute is done, the transaction still open
-    "during_reports",  # committed; the CSV report is written, the JSON one not yet
+    "during_reports",  # committed; the CSV report is written, the JSON one not yet named
     "during_views",  # the reports are written; the ops views are being refreshed
     "review_before_commit",  # a review action's writes are done, not committed
 )

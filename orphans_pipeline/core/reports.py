@@ -1,14 +1,15 @@
 """Reports: `orphans_report_YYYYMMDD_HHMMSS.json` and `.csv`, streamed from the database with
 COPY a row at a time, never built in memory. Each file appears whole or not at all: it is
-written under a temporary name (the JSON, read beside the CSV, with none) and renamed when
-complete. Reports are readable by their owner
-and group only (0640, less under a stricter umask), and no CSV cell is one a spreadsheet would
-evaluate (the OWASP CSV-injection rule, in orphans.csv_safe_cell); the JSON keeps every value
-as it is."""
+written under a temporary name and renamed when complete (the JSON, read beside the CSV, has no
+name at all until both are whole, where the file system has unnamed files). Reports are
+readable by their owner and group only (0640, less under a stricter umask), and no CSV cell is
+one a spreadsheet would evaluate (the OWASP CSV-injection rule, in orphans.csv_safe_cell); the
+JSON keeps every value as it is."""
 
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -208,10 +209,18 @@ def write_reports(
             _write_json(engine, run_id, header, out)
         return str(json_path), str(csv_path)
     with ExitStack() as stack:
-        out = stack.enter_context(open(unnamed, "w"))
+        try:
+            out = stack.enter_context(open(unnamed, "w"))
+        except BaseException:
+            os.close(unnamed)
+            raise
         # Entered after the file: the thread is done with it before it is closed.
         pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=REPORT_THREADS))
-        json_written = pool.submit(_write_json, engine, run_id, header, out)
+        # Set first on the way out: a JSON still being read when the CSV fails, or the run is
+        # interrupted, stops at its next row (its COPY cancelled) rather than read to its end.
+        stop = threading.Event()
+        stack.callback(stop.set)
+        json_written = pool.submit(_write_json, engine, run_id, header, out, stop)
         _write_csv(engine, run_id, csv_path)
         crash_point("during_reports")
         json_written.result()
@@ -275,8 +284,18 @@ def _write_csv(engine: Engine, run_id: str, path: Path) -> None:
         conn.rollback()
 
 
-def _write_json(engine: Engine, run_id: str, header: dict[str, Any], out: IO[str]) -> None:
-    """The JSON report, its rows streamed by COPY, written to `out`."""
+class ReportAbandoned(Exception):
+    """The JSON report was being read when the run's reports failed or it was interrupted."""
+
+
+def _write_json(
+    engine: Engine,
+    run_id: str,
+    header: dict[str, Any],
+    out: IO[str],
+    stop: threading.Event | None = None,
+) -> None:
+    """The JSON report, its rows streamed by COPY, written to `out` (until `stop` is set)."""
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, psycopg.Connection)
@@ -286,6 +305,8 @@ def _write_json(engine: Engine, run_id: str, header: dict[str, Any], out: IO[str
             copy.set_types(["text"])
             first = True
             for (line,) in copy.rows():
+                if stop is not None and stop.is_set():
+                    raise ReportAbandoned(f"the JSON report of run {run_id} was abandoned")
                 out.write(("\n    " if first else ",\n    ") + line)
                 first = False
             out.write("\n  ]\n}\n")
