@@ -56,8 +56,7 @@ def build_definitions(
             cabinet_claims_computed,
         ],
         asset_checks=[
-            checks.no_operational_orphans,
-            checks.ops_views_exclude_quarantined_drivers,
+            checks.ops_views_proofs,
             checks.quarantine_has_audit_trail,
             checks.no_driver_links_recorded_without_lead,
         ],

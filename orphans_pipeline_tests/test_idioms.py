@@ -218,7 +218,7 @@ def multiprocess_dry_run_job() -> dg.JobDefinition:
             assets.apply_orphan_fixes,
             liveness_probe,
         ],
-        asset_checks=[checks.no_operational_orphans],
+        asset_checks=[checks.ops_views_proofs],
         jobs=[job],
         resources={"ct4": CT4Database.from_environment()},
     ).resolve_job_def("orphans_dry_run_job")

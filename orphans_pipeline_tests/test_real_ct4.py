@@ -652,9 +652,7 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
     """Some of CT4's views cost more than linear time to read; the leak check gives each of
     CT4's views a time budget: one it could not read in time is named (`unverified`) and the
     check does not pass (WARN), while a leak in a view it read stays an ERROR naming it."""
-    from orphans_pipeline.defs.checks import ops_views_exclude_quarantined_drivers
-    from orphans_pipeline.defs.resources import CT4Database
-    from orphans_pipeline_tests.conftest import url_of
+    from orphans_pipeline.defs.checks import leaks_result
 
     ct4 = CT4(flavored_engine)
     ct4.quarantine("LEAKY", ct4.driver("LEAKY"))
@@ -682,7 +680,7 @@ def test_a_ct4_view_too_slow_to_read_is_named_not_assumed(flavored_engine: Engin
     assert result.details["unverified"] == ["ops.v_ct4_slow", "ops.v_ct4_on_slow"]
     assert result.details["per_view"] == {"ops.v_ct4_leaky": 1}
     assert (result.passed, result.driver_ids) == (False, ["LEAKY"])
-    check = ops_views_exclude_quarantined_drivers(CT4Database(database_url=url_of(flavored_engine)))
+    check = leaks_result(integrity.count_ops_view_leaks(flavored_engine))
     assert (check.passed, check.severity.value) == (False, "ERROR")
     with flavored_engine.begin() as conn:
         conn.execute(text("drop view ops.v_ct4_leaky"))

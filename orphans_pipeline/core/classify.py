@@ -1,12 +1,12 @@
 """Step 2: classify the candidates by the evidence in `observational.lead_events`."""
 
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orphans_pipeline.core import sql
+from orphans_pipeline.core import sessions, sql
 
 # Sessions that stage a run's relations side by side, each one share of the work: PostgreSQL
 # never plans an INSERT or UPDATE in parallel, and classifying is the CPU's work, not the disk's
@@ -35,21 +35,21 @@ def in_shares(engine: Engine, name: str, run_id: str, shares: int = STAGING_SESS
     after another's, the run fails and the next run drops its work rows); once one fails, or
     the step is interrupted, the others are cancelled and none commits."""
     with ExitStack() as stack:
-        sessions: list[Connection] = []
+        connections: list[Connection] = []
         for _ in range(shares):
             conn = engine.connect().execution_options(isolation_level="REPEATABLE READ")
-            sessions.append(stack.enter_context(conn))
-        snapshot = sql.run(sessions[0], "session/export_snapshot").scalar_one()
-        for conn in sessions[1:]:
+            connections.append(stack.enter_context(conn))
+        snapshot = sql.run(connections[0], "session/export_snapshot").scalar_one()
+        for conn in connections[1:]:
             sql.run_utility(conn, "session/set_transaction_snapshot", snapshot_id=str(snapshot))
         # Taken here, before any thread uses its session: a cancel goes through the driver's
         # connection alone, whatever state SQLAlchemy's is in by then.
-        drivers = [conn.connection.driver_connection for conn in sessions]
+        drivers = [conn.connection.driver_connection for conn in connections]
         # Entered after the sessions: every thread is done before its session is closed.
         pool = stack.enter_context(ThreadPoolExecutor(shares, thread_name_prefix=STAGING_THREADS))
         running: dict[Future[Any], Any] = {}
         try:
-            for part, conn in enumerate(sessions):
+            for part, conn in enumerate(connections):
                 future = pool.submit(sql.run, conn, name, run_id=run_id, part=part, parts=shares)
                 running[future] = drivers[part]
             wait(running, return_when=FIRST_EXCEPTION)
@@ -58,23 +58,7 @@ def in_shares(engine: Engine, name: str, run_id: str, shares: int = STAGING_SESS
                     future.result()
             wait(running)
         except BaseException:
-            _cancel_until_done(running)
+            sessions.cancel_until_done(running)
             raise
-        for conn in sessions:
+        for conn in connections:
             conn.commit()
-
-
-# How often a share not yet done is sent its cancel again: one sent before its statement
-# reached the server is lost.
-CANCEL_AGAIN_SECONDS = 0.2
-
-
-def _cancel_until_done(running: dict[Future[Any], Any]) -> None:
-    """Cancel the statement of each share still running (a cancel request, from this thread,
-    through its driver connection), again until it is done."""
-    while pending := [future for future in running if not future.done()]:
-        for future in pending:
-            # A cancel that cannot be sent (the server gone) leaves the statement to fail.
-            with suppress(Exception):
-                running[future].cancel_safe()
-        wait(pending, timeout=CANCEL_AGAIN_SECONDS)

@@ -2,10 +2,11 @@
 
 import logging
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from orphans_pipeline.core import settings, sql
@@ -21,21 +22,31 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _check(engine: Engine, name: str, count_column: str, **params: Any) -> CheckResult:
-    with engine.connect() as conn:
-        row = sql.run(conn, name, **params).mappings().one()
+def _check(
+    engine: Engine,
+    name: str,
+    count_column: str,
+    conn: Connection | None = None,
+    **params: Any,
+) -> CheckResult:
+    with ExitStack() as stack:
+        session = conn if conn is not None else stack.enter_context(engine.connect())
+        row = sql.run(session, name, **params).mappings().one()
     details = {k: v for k, v in row.items() if k not in (count_column, "driver_ids")}
     count = int(row[count_column])
     return CheckResult(count == 0, count, list(row["driver_ids"]), details)
 
 
-def count_operational_orphans(engine: Engine, run_id: str | None = None) -> CheckResult:
-    """Driver links whose person has no lead link and that are not quarantined: must be 0.
+def count_operational_orphans(
+    engine: Engine, run_id: str | None = None, conn: Connection | None = None
+) -> CheckResult:
+    """Driver links whose person has no lead link and that are not quarantined: must be 0
+    (read on `conn` when given, else on a session of its own).
 
     Any found after run `run_id`, an execute without a limit, make the next run a full sweep:
     an incremental run seeks orphans where the change log points, and these were made where it
     did not (triggers off, a restore). A run with a limit leaves orphans by design, all logged."""
-    result = _check(engine, "checks/count_operational_orphans", "orphans")
+    result = _check(engine, "checks/count_operational_orphans", "orphans", conn)
     if not result.passed and run_id is not None:
         with engine.begin() as conn:
             sql.run(conn, "checks/request_full_sweep", run_id=run_id)
