@@ -140,8 +140,9 @@ def record(url: str, work: Path) -> list[Recorded]:
         step, module = _origin(sys._getframe(1))
         thread = threading.current_thread().name
         with lock:
-            if thread.startswith(classify.STAGING_THREADS):
-                # A share staged beside the run's own thread: under the step that thread is in.
+            if thread.startswith((classify.STAGING_THREADS, integrity.PROOF_THREADS)):
+                # A share staged, or a proof read, beside the run's own thread: under the step
+                # that thread is in.
                 recorded.append(Recorded(text, recorded[-1].step, module))
                 return
             if not thread.startswith(integrity.LEAK_CHECK_THREADS):

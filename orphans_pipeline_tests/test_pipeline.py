@@ -4,6 +4,7 @@ checks; ops views; the run registry."""
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -210,6 +211,38 @@ def test_a_failed_json_report_fails_the_run_and_leaves_no_json(
     ), failures
     left = sorted(path.name for path in set(reports_root.iterdir()) - earlier)
     assert [name.rsplit(".", 1)[1] for name in left] == ["csv"], left
+
+
+def test_the_integrity_query_is_read_beside_the_leak_check(
+    demo_engine: Engine, reports_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ops views' two proofs run in one step: the integrity query on a thread (and a
+    session) of its own while the step's own thread reads the views; each still gives its own
+    evaluation."""
+    import threading
+
+    threads: dict[str, str] = {}
+    orphans, leaks = integrity.count_operational_orphans, integrity.count_ops_view_leaks
+
+    def orphans_spy(*args: Any, **kwargs: Any) -> integrity.CheckResult:
+        threads["integrity"] = threading.current_thread().name
+        return orphans(*args, **kwargs)
+
+    def leaks_spy(*args: Any, **kwargs: Any) -> integrity.CheckResult:
+        threads["leaks"] = threading.current_thread().name
+        return leaks(*args, **kwargs)
+
+    monkeypatch.setattr(integrity, "count_operational_orphans", orphans_spy)
+    monkeypatch.setattr(integrity, "count_ops_view_leaks", leaks_spy)
+    result = run_fix(demo_engine)
+    assert threads["integrity"].startswith(integrity.PROOF_THREADS), threads
+    assert not threads["leaks"].startswith(integrity.PROOF_THREADS), threads
+    evaluations = {
+        evaluation.check_name: evaluation.passed
+        for evaluation in result.result.get_asset_check_evaluations()
+    }
+    assert evaluations["no_operational_orphans"] is True, evaluations
+    assert evaluations["ops_views_exclude_quarantined_drivers"] is True, evaluations
 
 
 def _umask() -> int:

@@ -1,5 +1,6 @@
 """A run's relations staged in shares, side by side (revision 0022, `classify.in_shares`): the
-same relations and flags as one statement, one snapshot for every share, all or nothing."""
+same relations and flags as one statement, one snapshot for every share, all or nothing. And a
+read beside the caller's (`sessions.beside`): cancelled, not waited for, when the caller fails."""
 
 import threading
 from typing import Any
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from orphans_pipeline.core import classify, detect, runs, sql
+from orphans_pipeline.core import classify, detect, runs, sessions, sql
 from orphans_pipeline_tests.ct4 import CT4
 
 SCOUTING, CABINET = "module_ct_scouting_daily", "module_ct_cabinet_leads"
@@ -152,3 +153,26 @@ def test_a_share_that_is_none_is_refused(engine: Engine, part: Any, parts: Any) 
         with pytest.raises(DBAPIError) as raised, engine.begin() as conn:
             sql.run(conn, name, run_id="share", part=part, parts=parts)
         assert getattr(raised.value.orig, "sqlstate", None) == "22023", raised.value
+
+
+def test_a_read_beside_is_cancelled_not_waited_for_when_its_caller_fails(engine: Engine) -> None:
+    """The caller fails while the read beside it runs: the read is cancelled (it would take two
+    minutes), its session closed, and the caller's error is the one raised."""
+    with (
+        pytest.raises(RuntimeError, match="the caller failed"),
+        sessions.beside(
+            engine, lambda conn: conn.execute(text("select pg_sleep(120)")), "beside-test"
+        ) as read,
+    ):
+        raise RuntimeError("the caller failed")
+    error = read.exception()
+    assert isinstance(error, DBAPIError), error
+    assert isinstance(error.orig, psycopg.errors.QueryCanceled), error
+
+
+def test_a_read_beside_gives_its_result(engine: Engine) -> None:
+    with sessions.beside(
+        engine, lambda conn: conn.execute(text("select 41 + 1")).scalar_one(), "beside-test"
+    ) as read:
+        pass
+    assert read.result() == 42

@@ -53,6 +53,9 @@ def count_operational_orphans(
     return result
 
 
+# The thread that reads the integrity query beside the leak check (defs/checks.py), by its
+# name's prefix (the bench's recorder knows it by it).
+PROOF_THREADS = "orphans-proof"
 # Views read at a time, each on a connection of its own: CT4's slowest view then costs its
 # budget beside the others' reads, not after them (2 cores: more would only queue).
 LEAK_CHECK_READERS = 2

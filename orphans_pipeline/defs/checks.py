@@ -66,7 +66,6 @@ OPS_VIEWS_EXCLUDE_QUARANTINED_DRIVERS = dg.AssetCheckSpec(
         "each is the definition CT4 ships and the data leave no excluded driver it could show."
     ),
 )
-PROOFS_THREADS = "orphans-proof"  # its name's prefix (the bench's recorder knows it by it)
 
 
 @dg.multi_asset_check(
@@ -87,7 +86,7 @@ def ops_views_proofs(
                 sessions.beside(
                     engine,
                     lambda conn: integrity.count_operational_orphans(engine, run_id, conn),
-                    PROOFS_THREADS,
+                    integrity.PROOF_THREADS,
                 )
             )
         if OPS_VIEWS_EXCLUDE_QUARANTINED_DRIVERS.name in selected:
