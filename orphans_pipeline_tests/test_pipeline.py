@@ -245,6 +245,29 @@ def test_the_integrity_query_is_read_beside_the_leak_check(
     assert evaluations["ops_views_exclude_quarantined_drivers"] is True, evaluations
 
 
+def test_a_failed_leak_check_still_gives_the_integrity_querys_evaluation(
+    demo_engine: Engine, reports_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The leak check fails (an error, not a leak): the run fails with its error, and the
+    integrity query read beside it still records its evaluation, as when each had its step."""
+    from orphans_pipeline_tests.pipeline_helpers import execute_run
+
+    def fails(*args: Any, **kwargs: Any) -> integrity.CheckResult:
+        raise RuntimeError("a view could not be read")
+
+    monkeypatch.setattr(integrity, "count_ops_view_leaks", fails)
+    result = execute_run(demo_engine, raise_on_error=False)
+    assert not result.success
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {
+        "no_operational_orphans": True,
+        "quarantine_has_audit_trail": True,
+        "no_driver_links_recorded_without_lead": True,
+    }, evaluations
+    failures = [event for event in result.all_events if event.is_step_failure]
+    assert any("a view could not be read" in str(e.step_failure_data.error) for e in failures)
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)

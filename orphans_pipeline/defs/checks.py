@@ -89,8 +89,14 @@ def ops_views_proofs(
                     integrity.PROOF_THREADS,
                 )
             )
+        failed: Exception | None = None
         if OPS_VIEWS_EXCLUDE_QUARANTINED_DRIVERS.name in selected:
-            yield leaks_result(integrity.count_ops_view_leaks(engine))
+            try:
+                leaks = integrity.count_ops_view_leaks(engine)
+            except Exception as exc:  # an interrupt stops both; an error, the leak check alone
+                failed = exc
+            else:
+                yield leaks_result(leaks)
         if orphans is not None:
             yield _result(
                 orphans.result(),
@@ -98,6 +104,9 @@ def ops_views_proofs(
                 "operational orphan drivers",
                 check=NO_OPERATIONAL_ORPHANS,
             )
+        if failed is not None:
+            # Raised once the integrity query has its evaluation, as when each was its own step.
+            raise failed
 
 
 def leaks_result(leaks: integrity.CheckResult) -> dg.AssetCheckResult:
