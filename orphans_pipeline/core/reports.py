@@ -272,16 +272,24 @@ def _name_unnamed_file(descriptor: int, path: Path) -> None:
     tmp.replace(path)
 
 
-def _write_csv(engine: Engine, run_id: str, path: Path) -> None:
-    """The CSV report, streamed by COPY into `path` (whole or not at all)."""
+@contextmanager
+def _report_rows(engine: Engine, run_id: str, as_json: bool) -> Iterator[psycopg.Copy]:
+    """The COPY of run `run_id`'s report rows (CSV, or one JSON object per row), on a session
+    of its own (each report is read beside the other)."""
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, psycopg.Connection)
-        query, params = _copy_statement(conn, "pipeline/select_report_rows", run_id, False)
-        with raw.cursor() as cur, _atomic_file(path, "wb") as out, cur.copy(query, params) as copy:
-            for chunk in copy:
-                out.write(chunk)
+        query, params = _copy_statement(conn, "pipeline/select_report_rows", run_id, as_json)
+        with raw.cursor() as cur, cur.copy(query, params) as copy:
+            yield copy
         conn.rollback()
+
+
+def _write_csv(engine: Engine, run_id: str, path: Path) -> None:
+    """The CSV report, streamed by COPY into `path` (whole or not at all)."""
+    with _report_rows(engine, run_id, False) as copy, _atomic_file(path, "wb") as out:
+        for chunk in copy:
+            out.write(chunk)
 
 
 class ReportAbandoned(Exception):
@@ -296,21 +304,16 @@ def _write_json(
     stop: threading.Event | None = None,
 ) -> None:
     """The JSON report, its rows streamed by COPY, written to `out` (until `stop` is set)."""
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection)
-        query, params = _copy_statement(conn, "pipeline/select_report_rows", run_id, True)
-        with raw.cursor() as cur, cur.copy(query, params) as copy:
-            out.write(json.dumps(header, indent=2)[:-2] + ',\n  "drivers": [')
-            copy.set_types(["text"])
-            first = True
-            for (line,) in copy.rows():
-                if stop is not None and stop.is_set():
-                    raise ReportAbandoned(f"the JSON report of run {run_id} was abandoned")
-                out.write(("\n    " if first else ",\n    ") + line)
-                first = False
-            out.write("\n  ]\n}\n")
-        conn.rollback()
+    with _report_rows(engine, run_id, True) as copy:
+        out.write(json.dumps(header, indent=2)[:-2] + ',\n  "drivers": [')
+        copy.set_types(["text"])
+        first = True
+        for (line,) in copy.rows():
+            if stop is not None and stop.is_set():
+                raise ReportAbandoned(f"the JSON report of run {run_id} was abandoned")
+            out.write(("\n    " if first else ",\n    ") + line)
+            first = False
+        out.write("\n  ]\n}\n")
 
 
 def find_report(engine: Engine, name: str) -> Path:
